@@ -1,0 +1,59 @@
+/**
+ * Error codes shared by the HTTP API (`{ error: { code, message } }`), the RPC endpoint (error message prefix) and
+ * the client, so every side can tell "your secret is wrong" from "the share is gone" without parsing prose.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  upgrade_required: 426,
+  too_many_requests: 429,
+  internal: 500,
+  unavailable: 503,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+export type ErrorBody = { error: { code: ErrorCode; message: string } }
+
+export class ShareError extends Error {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string) {
+    super(message)
+    this.name = "ShareError"
+    this.code = code
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code]
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } }
+  }
+}
+
+const CODE_PREFIX = /^\[([a-z_]+)\] /
+
+/** RPC errors travel as plain `Error`s; the code rides in front of the message as `[code] message`. */
+export function formatRpcErrorMessage(code: ErrorCode, message: string): string {
+  return `[${code}] ${message}`
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_STATUS, value)
+}
+
+/** Recover the code of an error that crossed the RPC boundary (or `undefined` if it carries none). */
+export function errorCodeOf(error: unknown): ErrorCode | undefined {
+  if (error instanceof ShareError) return error.code
+  if (!(error instanceof Error)) return undefined
+  const match = CODE_PREFIX.exec(error.message)
+  const code = match?.[1]
+  if (code === undefined || !isErrorCode(code)) return undefined
+  return code
+}

@@ -1,0 +1,25 @@
+import { z } from "zod"
+import { LIMITS } from "./limits.ts"
+
+/**
+ * Share ids are 128 random bits, base64url (22 chars). Ids of shares imported from the seed's layout were the last
+ * 8 characters of the session id, so the schema accepts any short URL-safe token rather than only our own format.
+ */
+export const ShareIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "share id must be URL-safe (A-Z a-z 0-9 _ -)")
+
+/** Per-share secrets: ours are 256-bit base64url; legacy ones were UUIDs. */
+export const SecretSchema = z.string().min(16).max(256)
+
+/** Client-chosen id of a sync batch; replaying a batch id is a no-op on the server. */
+export const BatchIdSchema = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "batch id must be URL-safe")
+
+/** Ids of OpenCode objects (session, message, part, model). */
+export const ObjectIdSchema = z.string().min(1).max(LIMITS.maxIdLength)

@@ -1,0 +1,7 @@
+export * from "./errors.ts"
+export * from "./ids.ts"
+export * from "./limits.ts"
+export * from "./opencode.ts"
+export * from "./rpc.ts"
+export * from "./share.ts"
+export * from "./sync.ts"

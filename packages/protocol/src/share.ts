@@ -1,0 +1,71 @@
+import { z } from "zod"
+import type { FileDiff, Message, Model, Part, Session } from "./opencode.ts"
+
+/** What the owner of a share gets back once, at creation. The secret is never served again. */
+export const ShareInfoSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  secret: z.string(),
+})
+export type ShareInfo = z.infer<typeof ShareInfoSchema>
+
+/** Lightweight listing entry, stored in R2 at `index/<id>` (same shape as the seed's). */
+export type SessionIndex = {
+  id: string
+  sessionID: string
+  title: string
+  directory: string
+  messageCount: number
+  partCount: number
+  diffCount: number
+  modelCount: number
+  lastUpdated: number
+  syncCount: number
+  createdAt: number
+}
+
+/** Public metadata of a share: never contains the secret. */
+export type ShareMetadata = {
+  createdAt: number
+  lastUpdated: number
+  syncCount: number
+  sessionID: string
+  /** Monotonic change counter; viewers use it to fetch only what they missed. */
+  version: number
+}
+
+/** A whole share as viewers see it (`GET /api/share/:id`). */
+export type ShareSnapshot = {
+  id: string
+  session: Session
+  messages: Message[]
+  parts: Part[]
+  diffs: FileDiff[]
+  models: Model[]
+  metadata: ShareMetadata
+}
+
+/** Storage work a sync did: lets tests and benchmarks check that a sync costs O(batch), not O(session). */
+export type SyncCost = {
+  rowsRead: number
+  rowsWritten: number
+}
+
+export type SyncResult = {
+  success: true
+  syncCount: number
+  /** Items applied by this call (0 when the batch id was already applied). */
+  applied: number
+  /** True when the batch id had been applied before and this call changed nothing. */
+  duplicate: boolean
+  version: number
+  cost: SyncCost
+}
+
+export type DeleteResult = { success: true }
+
+export type SessionPage = {
+  sessions: SessionIndex[]
+  /** Opaque cursor for the next page, absent on the last page. */
+  cursor?: string
+}

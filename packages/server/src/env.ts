@@ -1,0 +1,16 @@
+import type { ShareObject } from "./share-object/share-object.ts"
+
+/** Bindings and vars of the Worker (see wrangler.jsonc; secrets are set with `wrangler secret put`). */
+export type Env = {
+  SESSIONS_STORE: R2Bucket
+  SHARES: DurableObjectNamespace<ShareObject>
+  /** Host share URLs point at, without scheme. Empty: the origin of the creating request. */
+  API_DOMAIN?: string
+  /** Comma-separated allowlist of browser origins for /rpc. */
+  RPC_ALLOWED_ORIGINS?: string
+  /** Secret: comma- or newline-separated list of bearer tokens accepted on /rpc (several, so tokens rotate). */
+  RPC_TOKENS?: string
+  /** Optional overrides of the protocol's default limits. */
+  MAX_BODY_BYTES?: string
+  MAX_BATCH_ITEMS?: string
+}

@@ -1,0 +1,26 @@
+import { Hono } from "hono"
+import type { Env } from "../env.ts"
+import { ShareService } from "../service/share-service.ts"
+import { jsonBody, limitBody } from "./json-body.ts"
+
+/** The JSON API the CLI uses (the seed's routes). Each route is an adapter: parse the request, call the service. */
+export const apiRoutes = new Hono<{ Bindings: Env }>()
+  .post("/share", limitBody, async (c) => {
+    const service = new ShareService(c.env)
+    return c.json(await service.create(await jsonBody(c), new URL(c.req.url).origin), 201)
+  })
+  .post("/share/:id/sync", limitBody, async (c) => {
+    return c.json(await new ShareService(c.env).sync(c.req.param("id"), await jsonBody(c)))
+  })
+  .get("/share/:id", async (c) => {
+    return c.json(await new ShareService(c.env).get(c.req.param("id"), c.req.query("since")))
+  })
+  .get("/share/:id/metadata", async (c) => {
+    return c.json(await new ShareService(c.env).metadata(c.req.param("id")))
+  })
+  .delete("/share/:id", limitBody, async (c) => {
+    return c.json(await new ShareService(c.env).remove(c.req.param("id"), await jsonBody(c)))
+  })
+  .get("/sessions", async (c) => {
+    return c.json(await new ShareService(c.env).list({ limit: c.req.query("limit"), cursor: c.req.query("cursor") }))
+  })

@@ -1,0 +1,21 @@
+import { LIMITS } from "@cloudsession/protocol"
+import type { Env } from "../env.ts"
+
+export type ServiceLimits = {
+  maxBodyBytes: number
+  maxBatchItems: number
+}
+
+function positiveInt(value: string | undefined, fallback: number, ceiling: number): number {
+  const parsed = Number.parseInt(value ?? "", 10)
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) return fallback
+  return Math.min(parsed, ceiling)
+}
+
+/** Limits in force: the protocol's defaults, which a deployment may lower (never raise) through Worker vars. */
+export function limitsOf(env: Env): ServiceLimits {
+  return {
+    maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, LIMITS.maxBodyBytes, LIMITS.maxBodyBytes),
+    maxBatchItems: positiveInt(env.MAX_BATCH_ITEMS, LIMITS.maxBatchItems, LIMITS.maxBatchItems),
+  }
+}

@@ -1,0 +1,136 @@
+import {
+  CreateRequestSchema,
+  DeleteRequestSchema,
+  type DeleteResult,
+  LIMITS,
+  type SessionIndex,
+  type SessionPage,
+  ShareError,
+  ShareIdSchema,
+  type ShareInfo,
+  type ShareSnapshot,
+  type SyncData,
+  SyncRequestSchema,
+  type SyncResult,
+} from "@cloudsession/protocol"
+import { z } from "zod"
+import type { Env } from "../env.ts"
+import { listIndex } from "../index-store.ts"
+import type { Outcome } from "../share-object/outcome.ts"
+import { newSecret, newShareId, sha256Hex } from "./crypto.ts"
+import { limitsOf, type ServiceLimits } from "./limits.ts"
+import { parseOrThrow } from "./validate.ts"
+
+const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(LIMITS.maxPageSize).default(50),
+  cursor: z.coerce.number().int().min(0).max(1_000_000).default(0),
+})
+
+const SinceSchema = z.coerce.number().int().min(0).optional()
+
+function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value
+  throw new ShareError(outcome.code, outcome.message)
+}
+
+/**
+ * The one place share operations happen. HTTP routes and RPC methods are thin adapters over this class: each
+ * method takes untrusted input, validates and bounds it, and hands the work to the share's Durable Object.
+ */
+export class ShareService {
+  private readonly env: Env
+  readonly limits: ServiceLimits
+
+  constructor(env: Env) {
+    this.env = env
+    this.limits = limitsOf(env)
+  }
+
+  /** Create a share (optionally with its first batch, so create + first sync is one round trip). */
+  async create(input: unknown, requestOrigin: string): Promise<ShareInfo> {
+    const request = parseOrThrow(CreateRequestSchema, input, "request")
+    const initialData = request.initialData ?? []
+    this.checkBatch(initialData)
+    const id = newShareId()
+    const secret = newSecret()
+    unwrap(
+      await this.stub(id).create({
+        shareID: id,
+        sessionID: request.sessionID,
+        secretHash: await sha256Hex(secret),
+        initialData,
+        now: Date.now(),
+      }),
+    )
+    return { id, secret, url: `${this.publicOrigin(requestOrigin)}/share/${id}` }
+  }
+
+  async sync(shareID: unknown, input: unknown): Promise<SyncResult> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    const request = parseOrThrow(SyncRequestSchema, input, "request")
+    this.checkBatch(request.data)
+    return unwrap(
+      await this.stub(id).sync({
+        shareID: id,
+        secret: request.secret,
+        data: request.data,
+        batchID: request.batchID,
+        now: Date.now(),
+      }),
+    )
+  }
+
+  async remove(shareID: unknown, input: unknown): Promise<DeleteResult> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    const request = parseOrThrow(DeleteRequestSchema, input, "request")
+    return unwrap(await this.stub(id).remove({ shareID: id, secret: request.secret }))
+  }
+
+  /** Check a share's secret; used to hand out a capability bound to the share. */
+  async verify(shareID: unknown, secret: unknown): Promise<SessionIndex> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    const checked = parseOrThrow(z.string().min(1).max(256), secret, "secret")
+    return unwrap(await this.stub(id).verify({ shareID: id, secret: checked }))
+  }
+
+  /** The share as viewers see it; with `since`, only what changed after that version. Never includes the secret. */
+  async get(shareID: unknown, since?: unknown): Promise<ShareSnapshot> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    const after = parseOrThrow(SinceSchema, since, "since")
+    return unwrap(await this.stub(id).read({ shareID: id, since: after }))
+  }
+
+  async metadata(shareID: unknown): Promise<SessionIndex> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    return unwrap(await this.stub(id).metadata({ shareID: id }))
+  }
+
+  /** Listing entries, newest first. The cursor is an offset into that order. */
+  async list(query: { limit?: unknown; cursor?: unknown }): Promise<SessionPage> {
+    const page = parseOrThrow(PageQuerySchema, query, "query")
+    const entries = await listIndex(this.env.SESSIONS_STORE)
+    const end = page.cursor + page.limit
+    const sessions = entries.slice(page.cursor, end)
+    return end < entries.length ? { sessions, cursor: String(end) } : { sessions }
+  }
+
+  /** Bounds the schema cannot express: a deployment's lower item cap, and the batch's encoded size (RPC path). */
+  private checkBatch(data: SyncData[]): void {
+    if (data.length > this.limits.maxBatchItems) {
+      throw new ShareError("payload_too_large", `a batch holds at most ${this.limits.maxBatchItems} items`)
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify(data)).byteLength
+    if (bytes > this.limits.maxBodyBytes) {
+      throw new ShareError("payload_too_large", `a batch is at most ${this.limits.maxBodyBytes} bytes (got ${bytes})`)
+    }
+  }
+
+  private publicOrigin(requestOrigin: string): string {
+    const domain = this.env.API_DOMAIN?.trim()
+    return domain ? `https://${domain}` : requestOrigin
+  }
+
+  private stub(shareID: string) {
+    return this.env.SHARES.get(this.env.SHARES.idFromName(shareID))
+  }
+}

@@ -1,0 +1,221 @@
+import { DurableObject } from "cloudflare:workers"
+import type { SessionIndex, ShareSnapshot, SyncData, SyncResult } from "@cloudsession/protocol"
+import type { Env } from "../env.ts"
+import { deleteIndex, writeIndex } from "../index-store.ts"
+import { constantTimeEqual, sha256Hex } from "../service/crypto.ts"
+import { foreignItem } from "./consistency.ts"
+import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
+import { failure, type Outcome, success } from "./outcome.ts"
+import type { ShareRow } from "./rows.ts"
+import { MeteredSql } from "./sql.ts"
+import { indexEntryOf, ShareStore } from "./store.ts"
+import { Viewers } from "./viewers.ts"
+
+export type CreateInput = {
+  shareID: string
+  sessionID: string
+  secretHash: string
+  initialData: SyncData[]
+  now: number
+}
+
+export type SyncInput = { shareID: string; secret: string; data: SyncData[]; batchID?: string; now: number }
+export type AuthInput = { shareID: string; secret: string }
+
+/**
+ * One share: its single writer (every sync is a SQLite transaction inside this object, so concurrent syncs
+ * serialise instead of overwriting each other), its R2 listing entry, and its viewers' live sockets.
+ */
+export class ShareObject extends DurableObject<Env> {
+  private readonly sql: MeteredSql
+  private readonly store: ShareStore
+  private readonly viewers: Viewers
+  private importing: Promise<ShareRow | undefined> | undefined
+  private indexDirty = false
+  /** Set by `remove`: the listing entry to delete once the share's rows are gone. */
+  private deletedShareID: string | undefined
+  private indexFlush: Promise<void> | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.sql = new MeteredSql(ctx.storage.sql)
+    this.store = new ShareStore(this.sql)
+    this.store.migrate()
+    this.viewers = new Viewers(ctx)
+  }
+
+  async create(input: CreateInput): Promise<Outcome<SyncResult>> {
+    if ((await this.load(input.shareID)) !== undefined) return failure("conflict", "share id already in use")
+    const mismatch = foreignItem(input.initialData, input.sessionID)
+    if (mismatch !== undefined) return failure("bad_request", mismatch)
+    const session = { id: input.sessionID, title: "", directory: "", time: { created: input.now, updated: input.now } }
+    this.sql.takeCost()
+    const applied = this.ctx.storage.transactionSync(() => {
+      this.store.insertHeader({
+        id: input.shareID,
+        sessionID: input.sessionID,
+        secretHash: input.secretHash,
+        session,
+        createdAt: input.now,
+        lastUpdated: input.now,
+        syncCount: 0,
+      })
+      if (input.initialData.length === 0) return { version: 0, syncCount: 0 }
+      return this.store.applyBatch(input.initialData, input.now, true)
+    })
+    const result: SyncResult = {
+      success: true,
+      ...applied,
+      applied: input.initialData.length,
+      duplicate: false,
+      cost: this.sql.takeCost(),
+    }
+    await this.flushIndex()
+    return success(result)
+  }
+
+  async sync(input: SyncInput): Promise<Outcome<SyncResult>> {
+    const header = await this.authorize(input)
+    if (!header.ok) return header
+    const mismatch = foreignItem(input.data, header.value.session_id)
+    if (mismatch !== undefined) return failure("bad_request", mismatch)
+    this.sql.takeCost()
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const seen = input.batchID === undefined ? undefined : this.store.findBatch(input.batchID)
+      if (seen !== undefined) return { ...seen, applied: 0, duplicate: true }
+      const applied = this.store.applyBatch(input.data, input.now, true)
+      const result: SyncResult = {
+        success: true,
+        ...applied,
+        applied: input.data.length,
+        duplicate: false,
+        cost: { rowsRead: 0, rowsWritten: 0 },
+      }
+      if (input.batchID !== undefined) this.store.recordBatch(input.batchID, result)
+      return result
+    })
+    const result = { ...outcome, cost: this.sql.takeCost() }
+    if (result.duplicate) return success(result)
+    this.viewers.broadcast({ type: "sync", version: result.version, data: input.data })
+    await this.flushIndex()
+    return success(result)
+  }
+
+  async remove(input: AuthInput): Promise<Outcome<{ success: true }>> {
+    const header = await this.authorize(input)
+    if (!header.ok) return header
+    // The legacy blob goes first: were it left, the next access would import the share again.
+    await this.env.SESSIONS_STORE.delete(legacyBlobKey(input.shareID))
+    await this.ctx.storage.deleteAll()
+    this.store.migrate()
+    this.viewers.closeAll("share deleted")
+    this.deletedShareID = input.shareID
+    await this.flushIndex()
+    return success({ success: true })
+  }
+
+  async read(input: { shareID: string; since?: number }): Promise<Outcome<ShareSnapshot>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return failure("not_found", "share not found")
+    return success(this.store.snapshot(header, input.since))
+  }
+
+  async metadata(input: { shareID: string }): Promise<Outcome<SessionIndex>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return failure("not_found", "share not found")
+    return success(indexEntryOf(header))
+  }
+
+  /** Check the secret of a share, for callers (the RPC `openShare`) that hand out a capability bound to it. */
+  async verify(input: AuthInput): Promise<Outcome<SessionIndex>> {
+    const header = await this.authorize(input)
+    if (!header.ok) return header
+    return success(indexEntryOf(header.value))
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const shareID = new URL(request.url).searchParams.get("share") ?? ""
+    const header = await this.load(shareID)
+    if (header === undefined)
+      return Response.json({ error: { code: "not_found", message: "share not found" } }, { status: 404 })
+    return this.viewers.accept(request, header.version)
+  }
+
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.viewers.onMessage(socket, message)
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
+    this.viewers.onClose(socket, code, reason)
+  }
+
+  private async authorize(input: AuthInput): Promise<Outcome<ShareRow>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return failure("not_found", "share not found")
+    const matches = await constantTimeEqual(await sha256Hex(input.secret), header.secret_hash)
+    if (!matches) return failure("forbidden", "invalid secret for this share")
+    return success(header)
+  }
+
+  /** The share's header, importing a seed-layout blob from R2 the first time an old share is touched. */
+  private async load(shareID: string): Promise<ShareRow | undefined> {
+    const header = this.store.header()
+    if (header !== undefined) return header.id === shareID ? header : undefined
+    this.importing ??= this.importLegacy(shareID).finally(() => {
+      this.importing = undefined
+    })
+    return this.importing
+  }
+
+  private async importLegacy(shareID: string): Promise<ShareRow | undefined> {
+    const object = await this.env.SESSIONS_STORE.get(legacyBlobKey(shareID))
+    if (object === null) return undefined
+    const legacy = parseLegacyShare(await object.json().catch(() => undefined))
+    if (legacy === undefined) {
+      console.warn(`share ${shareID}: legacy blob does not parse; not imported`)
+      return undefined
+    }
+    const secretHash = await sha256Hex(legacy.secret)
+    // Another request may have imported while this one awaited R2.
+    const existing = this.store.header()
+    if (existing !== undefined) return existing
+    this.ctx.storage.transactionSync(() => {
+      this.store.insertHeader({
+        id: shareID,
+        sessionID: legacy.sessionID,
+        secretHash,
+        session: { id: legacy.sessionID },
+        createdAt: legacy.createdAt,
+        lastUpdated: legacy.lastUpdated,
+        syncCount: legacy.syncCount,
+      })
+      this.store.applyBatch(legacy.items, legacy.lastUpdated, false)
+    })
+    await this.flushIndex()
+    return this.store.header()
+  }
+
+  /**
+   * Bring the R2 listing entry up to date. Writes are coalesced: while one put is in flight, later changes only
+   * mark the entry dirty and the running loop writes the newest state, so R2 never ends on a stale entry and a
+   * burst of syncs costs one or two puts, not one each.
+   */
+  private flushIndex(): Promise<void> {
+    this.indexDirty = true
+    this.indexFlush ??= this.runIndexFlush().finally(() => {
+      this.indexFlush = undefined
+    })
+    return this.indexFlush
+  }
+
+  private async runIndexFlush(): Promise<void> {
+    while (this.indexDirty) {
+      this.indexDirty = false
+      const header = this.store.header()
+      if (header !== undefined) await writeIndex(this.env.SESSIONS_STORE, indexEntryOf(header))
+      if (header === undefined && this.deletedShareID !== undefined) {
+        await deleteIndex(this.env.SESSIONS_STORE, this.deletedShareID)
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { SyncCost } from "@cloudsession/protocol"
+
+type SqlValue = string | number | null
+
+/**
+ * Thin wrapper over the Durable Object's SQL API that adds up rows read and written, so a sync can report what it
+ * cost (tests and benchmarks assert O(batch) on these counters instead of on wall time).
+ */
+export class MeteredSql {
+  private readonly sql: SqlStorage
+  private read = 0
+  private written = 0
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql
+  }
+
+  all<Row extends Record<string, SqlStorageValue>>(query: string, ...bindings: SqlValue[]): Row[] {
+    const cursor = this.sql.exec<Row>(query, ...bindings)
+    const rows = cursor.toArray()
+    this.read += cursor.rowsRead
+    this.written += cursor.rowsWritten
+    return rows
+  }
+
+  first<Row extends Record<string, SqlStorageValue>>(query: string, ...bindings: SqlValue[]): Row | undefined {
+    return this.all<Row>(query, ...bindings)[0]
+  }
+
+  run(query: string, ...bindings: SqlValue[]): void {
+    this.all(query, ...bindings)
+  }
+
+  /** Cost accumulated since the last call, then reset. */
+  takeCost(): SyncCost {
+    const cost = { rowsRead: this.read, rowsWritten: this.written }
+    this.read = 0
+    this.written = 0
+    return cost
+  }
+}

@@ -1,0 +1,218 @@
+import {
+  diffKey,
+  type FileDiff,
+  LIMITS,
+  type Message,
+  type Model,
+  type Part,
+  type Session,
+  type SessionIndex,
+  type ShareSnapshot,
+  type SyncData,
+  type SyncResult,
+} from "@cloudsession/protocol"
+import type { DataRow, ShareRow } from "./rows.ts"
+import { SCHEMA_STATEMENTS } from "./schema.ts"
+import type { MeteredSql } from "./sql.ts"
+
+export type NewShare = {
+  id: string
+  sessionID: string
+  secretHash: string
+  session: Session
+  createdAt: number
+  lastUpdated: number
+  syncCount: number
+}
+
+type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "model_count">
+
+/** Models are keyed by provider and id: two providers may serve a model of the same name. */
+export function modelKey(model: Model): string {
+  return `${model.providerID ?? ""}/${model.id}`
+}
+
+/**
+ * All SQL of one share. Synchronous on purpose: the Durable Object runs it inside `transactionSync`, so a batch is
+ * applied whole or not at all, and no other request interleaves with it (the DO is the share's single writer).
+ */
+export class ShareStore {
+  private readonly sql: MeteredSql
+
+  constructor(sql: MeteredSql) {
+    this.sql = sql
+  }
+
+  migrate(): void {
+    for (const statement of SCHEMA_STATEMENTS) this.sql.run(statement)
+    this.sql.takeCost()
+  }
+
+  header(): ShareRow | undefined {
+    return this.sql.first<ShareRow>("SELECT * FROM share WHERE singleton = 1")
+  }
+
+  insertHeader(share: NewShare): void {
+    this.sql.run(
+      `INSERT INTO share (singleton, id, session_id, secret_hash, created_at, last_updated, sync_count, version,
+        session, session_version) VALUES (1, ?, ?, ?, ?, ?, ?, 0, ?, 0)`,
+      share.id,
+      share.sessionID,
+      share.secretHash,
+      share.createdAt,
+      share.lastUpdated,
+      share.syncCount,
+      JSON.stringify(share.session),
+    )
+  }
+
+  /** Result of an already-applied batch, if this batch id was seen. */
+  findBatch(batchID: string): SyncResult | undefined {
+    const row = this.sql.first<{ result: string }>("SELECT result FROM batch WHERE id = ?", batchID)
+    if (row === undefined) return undefined
+    return JSON.parse(row.result) as SyncResult
+  }
+
+  recordBatch(batchID: string, result: SyncResult): void {
+    this.sql.run("INSERT INTO batch (id, result) VALUES (?, ?)", batchID, JSON.stringify(result))
+    // Trim by primary key range: deletes at most a row or two per sync, never scans the table.
+    this.sql.run("DELETE FROM batch WHERE seq <= (SELECT max(seq) FROM batch) - ?", LIMITS.rememberedBatches)
+  }
+
+  /**
+   * Apply one batch as the next version: upserts keyed by id, counters kept incrementally.
+   * Returns the number of items applied. Callers wrap this in a transaction.
+   */
+  applyBatch(items: SyncData[], now: number, bumpSyncCount: boolean): { version: number; syncCount: number } {
+    const header = this.header()
+    if (header === undefined) throw new Error("applyBatch on an uninitialised share")
+    const version = header.version + 1
+    const counts: Counts = {
+      message_count: header.message_count,
+      part_count: header.part_count,
+      diff_count: header.diff_count,
+      model_count: header.model_count,
+    }
+    const sessionVersion = items.some((item) => item.type === "session") ? version : header.session_version
+    const session = items.reduce<string>(
+      (current, item) => (item.type === "session" ? JSON.stringify(item.data) : current),
+      header.session,
+    )
+    for (const item of items) this.applyItem(item, version, counts)
+    const syncCount = header.sync_count + (bumpSyncCount ? 1 : 0)
+    this.sql.run(
+      `UPDATE share SET version = ?, last_updated = ?, sync_count = ?, session = ?, session_version = ?,
+        message_count = ?, part_count = ?, diff_count = ?, model_count = ? WHERE singleton = 1`,
+      version,
+      now,
+      syncCount,
+      session,
+      sessionVersion,
+      counts.message_count,
+      counts.part_count,
+      counts.diff_count,
+      counts.model_count,
+    )
+    return { version, syncCount }
+  }
+
+  private applyItem(item: SyncData, version: number, counts: Counts): void {
+    switch (item.type) {
+      case "session":
+        return
+      case "message":
+        counts.message_count += this.upsert("message", "id", item.data.id, item.data, version)
+        return
+      case "part":
+        counts.part_count += this.upsertPart(item.data, version)
+        return
+      case "session_diff":
+        counts.diff_count = this.replaceDiffs(item.data, version)
+        return
+      case "model":
+        for (const model of item.data)
+          counts.model_count += this.upsert("model", "key", modelKey(model), model, version)
+        return
+    }
+  }
+
+  /** Insert or replace one row; returns 1 when the row is new (for the counters), else 0. */
+  private upsert(table: "message" | "model", keyColumn: "id" | "key", key: string, data: object, version: number) {
+    const existed = this.sql.first(`SELECT 1 AS hit FROM ${table} WHERE ${keyColumn} = ?`, key) !== undefined
+    this.sql.run(
+      `INSERT INTO ${table} (${keyColumn}, data, version) VALUES (?, ?, ?)
+        ON CONFLICT(${keyColumn}) DO UPDATE SET data = excluded.data, version = excluded.version`,
+      key,
+      JSON.stringify(data),
+      version,
+    )
+    return existed ? 0 : 1
+  }
+
+  private upsertPart(part: Part, version: number): number {
+    const existed = this.sql.first("SELECT 1 AS hit FROM part WHERE id = ?", part.id) !== undefined
+    this.sql.run(
+      `INSERT INTO part (id, message_id, data, version) VALUES (?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET message_id = excluded.message_id, data = excluded.data, version = excluded.version`,
+      part.id,
+      part.messageID,
+      JSON.stringify(part),
+      version,
+    )
+    return existed ? 0 : 1
+  }
+
+  /**
+   * `session_diff` carries the session's whole current diff (OpenCode sends the full list on every change), so it
+   * replaces the stored set: replaying it cannot duplicate entries, and a reverted file disappears. Cost follows
+   * the size of the diff list, not of the session.
+   */
+  private replaceDiffs(diffs: FileDiff[], version: number): number {
+    this.sql.run("DELETE FROM diff")
+    const unique = new Map(diffs.map((diff) => [diffKey(diff), diff]))
+    for (const [file, diff] of unique) {
+      this.sql.run("INSERT INTO diff (file, data, version) VALUES (?, ?, ?)", file, JSON.stringify(diff), version)
+    }
+    return unique.size
+  }
+
+  /** The whole share, or (with `since`) only rows written after that version. Diffs, when present, are the full set. */
+  snapshot(header: ShareRow, since = -1): ShareSnapshot {
+    const parse = <T>(rows: DataRow[]) => rows.map((row) => JSON.parse(row.data) as T)
+    const diffsChanged = this.sql.first("SELECT 1 AS hit FROM diff WHERE version > ? LIMIT 1", since) !== undefined
+    return {
+      id: header.id,
+      session: JSON.parse(header.session) as Session,
+      messages: parse<Message>(this.sql.all<DataRow>("SELECT data FROM message WHERE version > ? ORDER BY id", since)),
+      parts: parse<Part>(
+        this.sql.all<DataRow>("SELECT data FROM part WHERE version > ? ORDER BY message_id, id", since),
+      ),
+      diffs: diffsChanged ? parse<FileDiff>(this.sql.all<DataRow>("SELECT data FROM diff ORDER BY file")) : [],
+      models: parse<Model>(this.sql.all<DataRow>("SELECT data FROM model WHERE version > ? ORDER BY key", since)),
+      metadata: {
+        createdAt: header.created_at,
+        lastUpdated: header.last_updated,
+        syncCount: header.sync_count,
+        sessionID: header.session_id,
+        version: header.version,
+      },
+    }
+  }
+}
+
+export function indexEntryOf(header: ShareRow): SessionIndex {
+  const session = JSON.parse(header.session) as Session
+  return {
+    id: header.id,
+    sessionID: header.session_id,
+    title: session.title ?? "",
+    directory: session.directory ?? "",
+    messageCount: header.message_count,
+    partCount: header.part_count,
+    diffCount: header.diff_count,
+    modelCount: header.model_count,
+    lastUpdated: header.last_updated,
+    syncCount: header.sync_count,
+    createdAt: header.created_at,
+  }
+}

@@ -1,0 +1,60 @@
+/** Most live viewers one share accepts; further sockets are refused with 429 rather than slowing everyone. */
+export const MAX_VIEWERS_PER_SHARE = 200
+
+export type ViewerMessage = { type: "hello"; version: number } | { type: "sync"; version: number; data: unknown[] }
+
+/**
+ * Viewers' live sockets, held with the WebSocket hibernation API so an idle share costs nothing while its
+ * viewers stay connected. Viewer sockets are read-only: the first message a viewer sends closes it.
+ */
+export class Viewers {
+  private readonly ctx: DurableObjectState
+
+  constructor(ctx: DurableObjectState) {
+    this.ctx = ctx
+  }
+
+  accept(request: Request, version: number): Response {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json(
+        { error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } },
+        { status: 426 },
+      )
+    }
+    if (this.ctx.getWebSockets().length >= MAX_VIEWERS_PER_SHARE) {
+      return Response.json(
+        { error: { code: "too_many_requests", message: "too many viewers on this share" } },
+        { status: 429 },
+      )
+    }
+    const pair = new WebSocketPair()
+    this.ctx.acceptWebSocket(pair[1])
+    pair[1].send(JSON.stringify({ type: "hello", version } satisfies ViewerMessage))
+    return new Response(null, { status: 101, webSocket: pair[0] })
+  }
+
+  broadcast(message: ViewerMessage): void {
+    const text = JSON.stringify(message)
+    for (const socket of this.ctx.getWebSockets()) {
+      try {
+        socket.send(text)
+      } catch {
+        // A socket that is closing cannot be sent to; its close handler cleans it up.
+      }
+    }
+  }
+
+  closeAll(reason: string): void {
+    for (const socket of this.ctx.getWebSockets()) socket.close(1000, reason)
+  }
+
+  onMessage(socket: WebSocket, _message: string | ArrayBuffer): void {
+    socket.close(1008, "viewer sockets are read-only")
+  }
+
+  onClose(socket: WebSocket, code: number, reason: string): void {
+    // Complete the closing handshake; 1005/1006 are reserved and may not be sent back.
+    const reply = code === 1005 || code === 1006 ? 1000 : code
+    socket.close(reply, reason)
+  }
+}

@@ -1,0 +1,106 @@
+import type { SessionIndex, SessionPage } from "@cloudsession/protocol"
+import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { describe, expect, it } from "vitest"
+import { api, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
+
+describe("share lifecycle over the JSON API", () => {
+  it("creates, syncs, reads, lists and deletes a share", async () => {
+    const sessionID = uniqueSessionID("life")
+    const share = await createShare(sessionID)
+    expect(share.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(share.secret.length).toBeGreaterThanOrEqual(43)
+    expect(share.url).toBe(`https://cloudsession.test/share/${share.id}`)
+    expect(share.id).not.toContain(sessionID.slice(-8))
+
+    const result = await syncShare(share, [
+      { type: "session", data: makeSession(sessionID, { title: "Fix the flaky test" }) },
+      { type: "message", data: makeMessage(sessionID, 1, "user") },
+      { type: "part", data: makeTextPart(sessionID, "msg_00000001", 1, "hello **world**") },
+      { type: "session_diff", data: [makeDiff("src/a.ts"), makeDiff("src/b.ts")] },
+      { type: "model", data: [makeModel()] },
+    ])
+    expect(result).toMatchObject({ success: true, syncCount: 1, applied: 5, duplicate: false })
+
+    const snapshot = await getShare(share.id)
+    expect(snapshot.session.title).toBe("Fix the flaky test")
+    expect(snapshot.messages.map((m) => m.id)).toEqual(["msg_00000001"])
+    expect(snapshot.parts).toEqual([makeTextPart(sessionID, "msg_00000001", 1, "hello **world**")])
+    expect(snapshot.diffs.map((d) => d.file)).toEqual(["src/a.ts", "src/b.ts"])
+    expect(snapshot.models).toEqual([makeModel()])
+    expect(snapshot.metadata).toMatchObject({ sessionID, syncCount: 1 })
+
+    const metadata = (await (await api(`/api/share/${share.id}/metadata`)).json()) as SessionIndex
+    expect(metadata).toMatchObject({
+      id: share.id,
+      sessionID,
+      title: "Fix the flaky test",
+      messageCount: 1,
+      partCount: 1,
+      diffCount: 2,
+      modelCount: 1,
+      syncCount: 1,
+    })
+
+    const page = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+    expect(page.sessions.find((entry) => entry.id === share.id)).toMatchObject({
+      title: "Fix the flaky test",
+      partCount: 1,
+    })
+
+    const removed = await api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret } })
+    expect(removed.status).toBe(200)
+    expect(await removed.json()).toEqual({ success: true })
+
+    const gone = await api(`/api/share/${share.id}`)
+    expect(gone.status).toBe(404)
+    expect((await errorOf(gone)).code).toBe("not_found")
+    expect((await api(`/api/share/${share.id}/metadata`)).status).toBe(404)
+    const after = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+    expect(after.sessions.some((entry) => entry.id === share.id)).toBe(false)
+  })
+
+  it("applies initial data given at creation (create + first sync in one request)", async () => {
+    const sessionID = uniqueSessionID("initial")
+    const share = await createShare(sessionID, [
+      { type: "session", data: makeSession(sessionID, { title: "Pipelined" }) },
+      { type: "message", data: makeMessage(sessionID, 0, "user") },
+    ])
+    const snapshot = await getShare(share.id)
+    expect(snapshot.session.title).toBe("Pipelined")
+    expect(snapshot.messages).toHaveLength(1)
+    expect(snapshot.metadata.syncCount).toBe(1)
+  })
+
+  it("updates a part in place instead of duplicating it", async () => {
+    const sessionID = uniqueSessionID("update")
+    const share = await createShare(sessionID)
+    await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_1", 1, "draft") }])
+    await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_1", 1, "final") }])
+    const snapshot = await getShare(share.id)
+    expect(snapshot.parts).toHaveLength(1)
+    expect(snapshot.parts[0]).toMatchObject({ text: "final" })
+  })
+
+  it("serves only what changed after a version when asked with ?since", async () => {
+    const sessionID = uniqueSessionID("since")
+    const share = await createShare(sessionID)
+    const first = await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_1", 1) }])
+    await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_1", 2) }])
+    const response = await api(`/api/share/${share.id}?since=${first.version}`)
+    const delta = (await response.json()) as { parts: { id: string }[] }
+    expect(delta.parts.map((part) => part.id)).toEqual(["prt_00000002"])
+  })
+
+  it("pages the listing newest first", async () => {
+    const shares = []
+    for (const label of ["page-a", "page-b", "page-c"]) shares.push(await createShare(uniqueSessionID(label)))
+    const all = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+    const order = all.sessions.map((entry) => entry.lastUpdated)
+    expect(order).toEqual([...order].sort((a, b) => b - a))
+    const first = (await (await api("/api/sessions?limit=1")).json()) as SessionPage
+    expect(first.sessions).toHaveLength(1)
+    expect(first.cursor).toBe("1")
+    const second = (await (await api(`/api/sessions?limit=1&cursor=${first.cursor}`)).json()) as SessionPage
+    expect(second.sessions[0]?.id).not.toBe(first.sessions[0]?.id)
+  })
+})
