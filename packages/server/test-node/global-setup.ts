@@ -1,0 +1,28 @@
+import type {} from "vitest"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { TestProject } from "vitest/node"
+import { startLocalWorker } from "../scripts/local-worker.mjs"
+
+/** Tokens the local Worker accepts on /rpc during Node-side tests (two, to exercise rotation). */
+export const TEST_TOKENS = ["node-test-token-current", "node-test-token-next"]
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    workerUrl: string
+    rpcToken: string
+  }
+}
+
+/** One real local Worker (wrangler dev on workerd, fresh local state) shared by the Node-side test files. */
+export default async function setup(project: TestProject) {
+  const state = mkdtempSync(join(tmpdir(), "cloudsession-node-test-"))
+  const worker = await startLocalWorker({ persistTo: state, vars: { RPC_TOKENS: TEST_TOKENS.join(",") } })
+  project.provide("workerUrl", worker.url)
+  project.provide("rpcToken", TEST_TOKENS[0] ?? "")
+  return async () => {
+    await worker.stop()
+    rmSync(state, { recursive: true, force: true })
+  }
+}
