@@ -1,0 +1,81 @@
+import { env } from "cloudflare:test"
+import type { SessionIndex } from "@cloudsession/protocol"
+import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { describe, expect, it } from "vitest"
+import { api, errorOf, getShare, syncShare } from "./helpers.ts"
+
+/** A share exactly as the seed Worker stored it: one blob with everything, secret included, plus its index entry. */
+async function putSeedShare(shareID: string, sessionID: string, secret: string) {
+  const now = 1_690_000_000_000
+  const blob = {
+    session: makeSession(sessionID, { title: "Seed-era session" }),
+    messages: [makeMessage(sessionID, 1, "user"), makeMessage(sessionID, 2)],
+    parts: [makeTextPart(sessionID, "msg_00000001", 1, "legacy text"), { broken: true }],
+    diffs: [makeDiff("README.md"), makeDiff("README.md")],
+    models: [makeModel()],
+    metadata: { createdAt: now, lastUpdated: now + 5, syncCount: 7, secret, sessionID },
+  }
+  const index: SessionIndex = {
+    id: shareID,
+    sessionID,
+    title: "Seed-era session",
+    directory: "/home/dev/project",
+    messageCount: 2,
+    partCount: 1,
+    diffCount: 2,
+    modelCount: 1,
+    lastUpdated: now + 5,
+    syncCount: 7,
+    createdAt: now,
+  }
+  await env.SESSIONS_STORE.put(`share/${shareID}`, JSON.stringify(blob))
+  await env.SESSIONS_STORE.put(`index/${shareID}`, JSON.stringify(index))
+}
+
+describe("shares stored in the seed's layout", () => {
+  it("are imported on first access, keep their secret, and never serve it", async () => {
+    const secret = "6f1c1f0e-5b7a-5d1e-9c0e-2f4b8a1d3c5e"
+    await putSeedShare("ab12cd34", "ses_legacy_0001ab12cd34", secret)
+
+    const snapshot = await getShare("ab12cd34")
+    expect(snapshot.session.title).toBe("Seed-era session")
+    expect(snapshot.messages).toHaveLength(2)
+    // The malformed part is dropped, the rest imported; duplicated seed diffs collapse to one per file.
+    expect(snapshot.parts).toEqual([makeTextPart("ses_legacy_0001ab12cd34", "msg_00000001", 1, "legacy text")])
+    expect(snapshot.diffs).toHaveLength(1)
+    expect(snapshot.metadata).toMatchObject({ syncCount: 7, createdAt: 1_690_000_000_000 })
+    expect(JSON.stringify(snapshot)).not.toContain(secret)
+
+    const listed = (await (await api("/api/sessions?limit=200")).json()) as { sessions: SessionIndex[] }
+    expect(listed.sessions.find((entry) => entry.id === "ab12cd34")).toMatchObject({ title: "Seed-era session" })
+
+    const wrong = await api("/api/share/ab12cd34/sync", {
+      method: "POST",
+      json: { secret: "nope-nope-nope-nope", data: [] },
+    })
+    expect(wrong.status).toBe(403)
+    expect((await errorOf(wrong)).code).toBe("forbidden")
+
+    const synced = await syncShare({ id: "ab12cd34", secret, url: "" }, [
+      { type: "part", data: makeTextPart("ses_legacy_0001ab12cd34", "msg_00000002", 2, "new over RPC-era API") },
+    ])
+    expect(synced.syncCount).toBe(8)
+    expect((await getShare("ab12cd34")).parts).toHaveLength(2)
+  })
+
+  it("are deleted for good: the old blob does not come back on the next access", async () => {
+    const secret = "0a0b0c0d-1111-5222-8333-444455556666"
+    await putSeedShare("zz98yy76", "ses_legacy_0002zz98yy76", secret)
+    const removed = await api("/api/share/zz98yy76", { method: "DELETE", json: { secret } })
+    expect(removed.status).toBe(200)
+    expect(await env.SESSIONS_STORE.get("share/zz98yy76")).toBeNull()
+    expect(await env.SESSIONS_STORE.get("index/zz98yy76")).toBeNull()
+    expect((await api("/api/share/zz98yy76")).status).toBe(404)
+  })
+
+  it("answers 404 for an id with neither a Durable Object nor a seed blob", async () => {
+    const response = await api("/api/share/nothing1")
+    expect(response.status).toBe(404)
+    expect((await errorOf(response)).code).toBe("not_found")
+  })
+})
