@@ -49,6 +49,8 @@ export type ShareSnapshot = {
 export type SyncCost = {
   rowsRead: number
   rowsWritten: number
+  /** Bytes of values bound into statements that wrote rows (the data a sync stored). */
+  bytesWritten: number
 }
 
 export type SyncResult = {

@@ -30,6 +30,7 @@ describe("share storage", () => {
     // Rows touched depend on the batch only: the same batch writes the same rows whatever the session's size.
     expect(intoLarge.cost.rowsWritten).toBe(intoEmpty.cost.rowsWritten)
     expect(intoLarge.cost.rowsRead).toBe(intoEmpty.cost.rowsRead)
+    expect(intoLarge.cost.bytesWritten).toBe(intoEmpty.cost.bytesWritten)
     // And that is a small multiple of the batch (row + its indexes, header, batch bookkeeping), nowhere near 5 000.
     expect(intoLarge.cost.rowsWritten).toBeGreaterThanOrEqual(10)
     expect(intoLarge.cost.rowsWritten).toBeLessThan(60)

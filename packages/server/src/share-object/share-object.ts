@@ -89,7 +89,7 @@ export class ShareObject extends DurableObject<Env> {
         ...applied,
         applied: input.data.length,
         duplicate: false,
-        cost: { rowsRead: 0, rowsWritten: 0 },
+        cost: { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 },
       }
       if (input.batchID !== undefined) this.store.recordBatch(input.batchID, result)
       return result

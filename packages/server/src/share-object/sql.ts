@@ -10,6 +10,7 @@ export class MeteredSql {
   private readonly sql: SqlStorage
   private read = 0
   private written = 0
+  private bytes = 0
 
   constructor(sql: SqlStorage) {
     this.sql = sql
@@ -20,6 +21,7 @@ export class MeteredSql {
     const rows = cursor.toArray()
     this.read += cursor.rowsRead
     this.written += cursor.rowsWritten
+    if (cursor.rowsWritten > 0) this.bytes += bindingBytes(bindings)
     return rows
   }
 
@@ -33,9 +35,19 @@ export class MeteredSql {
 
   /** Cost accumulated since the last call, then reset. */
   takeCost(): SyncCost {
-    const cost = { rowsRead: this.read, rowsWritten: this.written }
+    const cost = { rowsRead: this.read, rowsWritten: this.written, bytesWritten: this.bytes }
     this.read = 0
     this.written = 0
+    this.bytes = 0
     return cost
   }
+}
+
+const encoder = new TextEncoder()
+
+function bindingBytes(bindings: SqlValue[]): number {
+  return bindings.reduce<number>((total, value) => {
+    if (typeof value === "string") return total + encoder.encode(value).byteLength
+    return total + (value === null ? 0 : 8)
+  }, 0)
 }
