@@ -10,6 +10,14 @@ import { viewRoutes } from "./views/routes.tsx"
 export const app = new Hono<{ Bindings: Env }>()
 
 app.use(secureHeaders({ xFrameOptions: "DENY", referrerPolicy: "no-referrer" }))
+// A WebSocket upgrade answered by a Durable Object comes back with immutable headers; re-wrap it so the security
+// headers above can still be added on the way out.
+app.use(async (c, next) => {
+  await next()
+  const socket = c.res.webSocket
+  if (c.res.status !== 101 || socket === null) return
+  c.res = new Response(null, { status: 101, webSocket: socket, headers: new Headers(c.res.headers) })
+})
 app.route("/api", apiRoutes)
 app.route("/rpc", rpcRoutes)
 app.route("/", viewRoutes)
