@@ -1,0 +1,39 @@
+import type { ShareInfo, SyncData, SyncResult } from "@cloudsession/protocol"
+
+/** The JSON API as the benchmark drives it: one request per call, keep-alive connections (Node's fetch). */
+export class HttpApi {
+  readonly base: string
+
+  constructor(base: string) {
+    this.base = base
+  }
+
+  async create(sessionID: string, initialData?: SyncData[]): Promise<ShareInfo> {
+    return this.post("/api/share", { sessionID, initialData }) as Promise<ShareInfo>
+  }
+
+  async sync(share: ShareInfo, data: SyncData[], batchID?: string): Promise<SyncResult> {
+    return this.post(`/api/share/${share.id}/sync`, { secret: share.secret, data, batchID }) as Promise<SyncResult>
+  }
+
+  async partCount(shareID: string): Promise<number> {
+    const response = await fetch(`${this.base}/api/share/${shareID}/metadata`)
+    const body = (await response.json()) as { partCount: number }
+    return body.partCount
+  }
+
+  async snapshot(shareID: string): Promise<{ parts: { id: string }[]; diffs: unknown[] }> {
+    const response = await fetch(`${this.base}/api/share/${shareID}`)
+    return (await response.json()) as { parts: { id: string }[]; diffs: unknown[] }
+  }
+
+  private async post(path: string, body: unknown): Promise<unknown> {
+    const response = await fetch(`${this.base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`)
+    return response.json()
+  }
+}
