@@ -1,7 +1,8 @@
 /** Most live viewers one share accepts; further sockets are refused with 429 rather than slowing everyone. */
 export const MAX_VIEWERS_PER_SHARE = 200
 
-export type ViewerMessage = { type: "hello"; version: number } | { type: "sync"; version: number; data: unknown[] }
+/** What a viewer socket receives: the share's version on connect and after each applied batch, nothing more. */
+export type ViewerMessage = { type: "hello"; version: number } | { type: "sync"; version: number }
 
 /**
  * Viewers' live sockets, held with the WebSocket hibernation API so an idle share costs nothing while its

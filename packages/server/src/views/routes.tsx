@@ -1,13 +1,89 @@
-import { Hono } from "hono"
+import { ShareError, ShareIdSchema } from "@cloudsession/protocol"
+import { type Context, Hono } from "hono"
 import type { Env } from "../env.ts"
+import { errorResponse } from "../http/errors.ts"
+import { ShareService } from "../service/share-service.ts"
+import { ErrorPage } from "./error-page.tsx"
+import { fragmentsOf } from "./fragments.tsx"
+import { pageHeaders, unlisted } from "./security.ts"
+import { SessionDetail } from "./session-detail.tsx"
+import { SessionList } from "./session-list.tsx"
 
-/** Browser pages and the viewers' live socket. */
+type ViewContext = Context<{ Bindings: Env }>
+
+const LIST_PAGE_SIZE = 50
+
+function nonceOf(c: ViewContext): string {
+  // Set by `pageHeaders` (hono's NONCE) before the handler runs; one fresh value per response.
+  return c.get("secureHeadersNonce") ?? ""
+}
+
+function isShareId(id: string): boolean {
+  return ShareIdSchema.safeParse(id).success
+}
+
+function notFoundPage(c: ViewContext): Response | Promise<Response> {
+  return c.html(
+    <ErrorPage
+      nonce={nonceOf(c)}
+      status={404}
+      heading="Share not found"
+      message="This share does not exist or was deleted."
+    />,
+    404,
+  )
+}
+
+/** Browser pages and the viewers' live socket. Pages read through ShareService like every other route. */
 export const viewRoutes = new Hono<{ Bindings: Env }>()
   .get("/", (c) => c.redirect("/sessions"))
+  .get("/sessions", unlisted, pageHeaders, async (c) => {
+    const limit = c.req.query("limit") ?? String(LIST_PAGE_SIZE)
+    const cursor = c.req.query("cursor") ?? "0"
+    try {
+      const page = await new ShareService(c.env).list({ limit, cursor })
+      return c.html(
+        <SessionList
+          nonce={nonceOf(c)}
+          sessions={page.sessions}
+          cursor={Number(cursor)}
+          next={page.cursor}
+          limit={Number(limit)}
+        />,
+      )
+    } catch (error) {
+      if (!(error instanceof ShareError) || error.code !== "bad_request") throw error
+      return c.html(<ErrorPage nonce={nonceOf(c)} status={400} heading="Bad page" message={error.message} />, 400)
+    }
+  })
+  .get("/share/:id", unlisted, pageHeaders, async (c) => {
+    const id = c.req.param("id")
+    if (!isShareId(id)) return notFoundPage(c)
+    try {
+      const snapshot = await new ShareService(c.env).get(id)
+      return c.html(<SessionDetail snapshot={snapshot} nonce={nonceOf(c)} />)
+    } catch (error) {
+      if (error instanceof ShareError && error.code === "not_found") return notFoundPage(c)
+      throw error
+    }
+  })
+  // Server-rendered, sanitised HTML of what changed after `since`: what the live script patches into the page.
+  .get("/share/:id/fragments", unlisted, async (c) => {
+    const id = c.req.param("id")
+    if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
+    const delta = await new ShareService(c.env).get(id, c.req.query("since"))
+    return c.json(await fragmentsOf(delta))
+  })
   .get("/ws/:id", async (c) => {
     const id = c.req.param("id")
+    if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
+    // The socket lives in the share's Durable Object (hibernation API); only the upgrade is proxied here.
     const stub = c.env.SHARES.get(c.env.SHARES.idFromName(id))
     const url = new URL(c.req.url)
     url.searchParams.set("share", id)
-    return stub.fetch(new Request(url, c.req.raw))
+    const response = await stub.fetch(new Request(url, c.req.raw))
+    if (response.status === 101) return response
+    // A refusal (unknown share, too many viewers) comes back with immutable headers; copy it so the security
+    // headers can still be added on the way out.
+    return new Response(response.body, response)
   })

@@ -1,0 +1,48 @@
+import type { ShareSnapshot } from "@cloudsession/protocol"
+import type { JSX } from "hono/jsx/jsx-runtime"
+import { DiffsView } from "./diff-view.tsx"
+import { MessageView, partsElementId } from "./message-view.tsx"
+import { PartView } from "./part-view.tsx"
+import { ModelView, modelKey, SessionHead } from "./session-head.tsx"
+
+/**
+ * A piece of the share page, re-rendered on the server for a live update. `id` is the element it replaces; when
+ * no such element exists yet, it is inserted under `parent`, ordered by its `data-sort` key.
+ */
+export type Fragment = { id: string; parent?: string; html: string }
+
+export type FragmentBatch = { version: number; fragments: Fragment[] }
+
+async function html(element: JSX.Element): Promise<string> {
+  return String(await element.toString())
+}
+
+/**
+ * Fragments for everything in a `since` snapshot: the header (always), changed models, the diff section when the
+ * diff changed, changed messages (header only; the page keeps their parts) and changed parts. Rendered with the
+ * page's own components, so live content is sanitised exactly like the first render.
+ */
+export async function fragmentsOf(delta: ShareSnapshot): Promise<FragmentBatch> {
+  const fragments: Fragment[] = [
+    { id: "session-head", html: await html(<SessionHead session={delta.session} metadata={delta.metadata} />) },
+  ]
+  for (const model of delta.models) {
+    fragments.push({ id: `model-${modelKey(model)}`, parent: "models", html: await html(<ModelView model={model} />) })
+  }
+  if (delta.diffs.length > 0) fragments.push({ id: "diffs", html: await html(<DiffsView diffs={delta.diffs} />) })
+  for (const message of delta.messages) {
+    fragments.push({
+      id: `msg-${message.id}`,
+      parent: "messages",
+      html: await html(<MessageView id={message.id} message={message} parts={[]} />),
+    })
+  }
+  for (const part of delta.parts) {
+    fragments.push({
+      id: `part-${part.id}`,
+      parent: partsElementId(part.messageID),
+      html: await html(<PartView part={part} />),
+    })
+  }
+  return { version: delta.metadata.version, fragments }
+}

@@ -1,0 +1,67 @@
+import { Marked } from "marked"
+import xss, { type IFilterXSSOptions, type IWhiteList } from "xss"
+
+/**
+ * Markdown → HTML for untrusted text (model output, tool output, user prompts). `marked` renders and passes raw
+ * HTML through, so everything it produces goes through js-xss with a tight allow list: only the tags markdown
+ * itself emits, no event handlers, no style, and URLs limited by js-xss to http(s)/mailto/relative/data:image.
+ * Tags outside the list are escaped (shown as text) rather than dropped, so a prompt that mentions `<script>` still
+ * reads the same.
+ */
+const ALLOWED: IWhiteList = {
+  a: ["href", "title"],
+  blockquote: [],
+  br: [],
+  code: [],
+  del: [],
+  em: [],
+  h1: [],
+  h2: [],
+  h3: [],
+  h4: [],
+  h5: [],
+  h6: [],
+  hr: [],
+  img: ["src", "alt", "title"],
+  li: [],
+  ol: ["start"],
+  p: [],
+  pre: [],
+  s: [],
+  strong: [],
+  table: [],
+  tbody: [],
+  td: ["align"],
+  th: ["align"],
+  thead: [],
+  tr: [],
+  ul: [],
+}
+
+// js-xss is CommonJS with exports assigned in loops, which ESM interop cannot always see as named exports; its
+// default export (the filter function) is the one entry point every bundler agrees on.
+const OPTIONS: IFilterXSSOptions = {
+  whiteList: ALLOWED,
+  // Comments could hide content from a reader of the source; there is no reason to keep them.
+  allowCommentTag: false,
+  css: false,
+  onTagAttr: (tag, name, value) => {
+    // `<ol start>` is the one non-URL attribute we keep; anything but digits is dropped. Other attributes fall
+    // through to js-xss's own checks (allow list, URL schemes).
+    if (tag !== "ol" || name !== "start") return undefined
+    return /^\d{1,6}$/.test(value) ? `start="${value}"` : ""
+  },
+}
+
+// One configured instance: `async: false` keeps rendering synchronous so fragments render inline.
+const markdown = new Marked({ gfm: true, breaks: false, async: false })
+
+/** Sanitise an HTML string with the viewer's allow list. */
+export function sanitizeHtml(html: string): string {
+  return xss(html, OPTIONS)
+}
+
+/** Render untrusted markdown to sanitised HTML. */
+export function renderMarkdown(text: string): string {
+  return sanitizeHtml(markdown.parse(text, { async: false }))
+}

@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from "hono"
+import { NONCE, secureHeaders } from "hono/secure-headers"
+
+/**
+ * Headers for HTML pages. Shared sessions hold arbitrary model and tool output; besides sanitising it, the CSP
+ * makes sure nothing in it can run or load: only our own nonce'd inline script and style, images only from here
+ * or inline data, network only back to this origin (the fragments fetch and the live socket).
+ */
+export const pageHeaders: MiddlewareHandler = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: [NONCE],
+    styleSrc: [NONCE],
+    imgSrc: ["'self'", "data:"],
+    connectSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  xFrameOptions: "DENY",
+  referrerPolicy: "no-referrer",
+})
+
+/** Shares are unlisted: keep them (and the list of them) out of search engines, and out of shared caches. */
+export const unlisted: MiddlewareHandler = async (c, next) => {
+  await next()
+  c.res.headers.set("X-Robots-Tag", "noindex, nofollow")
+  c.res.headers.set("Cache-Control", "no-store")
+}

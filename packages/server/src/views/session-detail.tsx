@@ -1,0 +1,63 @@
+import type { Message, Part, ShareSnapshot } from "@cloudsession/protocol"
+import { LIVE_SCRIPT } from "./client/live.ts"
+import { DiffsView } from "./diff-view.tsx"
+import { Layout } from "./layout.tsx"
+import { MessageView } from "./message-view.tsx"
+import { ModelView, SessionHead } from "./session-head.tsx"
+
+type Thread = { id: string; message: Message | undefined; parts: Part[] }
+
+/** Messages in id order (OpenCode ids sort by creation), each with its parts; parts without a message keep a slot. */
+export function threadsOf(messages: Message[], parts: Part[]): Thread[] {
+  const byMessage = new Map<string, Part[]>()
+  for (const part of parts) {
+    const list = byMessage.get(part.messageID) ?? []
+    list.push(part)
+    byMessage.set(part.messageID, list)
+  }
+  const known = new Set(messages.map((message) => message.id))
+  const threads: Thread[] = messages.map((message) => ({
+    id: message.id,
+    message,
+    parts: byMessage.get(message.id) ?? [],
+  }))
+  for (const [id, list] of byMessage) if (!known.has(id)) threads.push({ id, message: undefined, parts: list })
+  return threads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+/** The share page. `data-version` tells the live script where to resume; no secret exists in a snapshot. */
+export function SessionDetail(props: { snapshot: ShareSnapshot; nonce: string }) {
+  const snapshot = props.snapshot
+  return (
+    <Layout
+      title={`${snapshot.session.title?.trim() || "Shared session"} · cloudsession`}
+      nonce={props.nonce}
+      script={LIVE_SCRIPT}
+    >
+      <div id="session" data-share={snapshot.id} data-version={String(snapshot.metadata.version)}>
+        <SessionHead session={snapshot.session} metadata={snapshot.metadata} />
+        <div class="meta">
+          <span id="live-status" class="badge connecting" data-state="connecting">
+            connecting
+          </span>
+          <a href={`/api/share/${snapshot.id}`}>JSON</a>
+        </div>
+        <ul class="models" id="models">
+          {snapshot.models.map((model) => (
+            <ModelView model={model} />
+          ))}
+        </ul>
+        <DiffsView diffs={snapshot.diffs} />
+        <h2>Conversation</h2>
+        <section id="messages">
+          {threadsOf(snapshot.messages, snapshot.parts).map((thread) => (
+            <MessageView id={thread.id} message={thread.message} parts={thread.parts} />
+          ))}
+        </section>
+        <p class="empty" id="no-messages">
+          No messages yet. This page updates live.
+        </p>
+      </div>
+    </Layout>
+  )
+}

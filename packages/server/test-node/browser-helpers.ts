@@ -1,0 +1,69 @@
+import { mkdirSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { ShareInfo, SyncData, SyncResult } from "@cloudsession/protocol"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { expect, inject } from "vitest"
+
+/** Where screenshots go (git-ignored; the README names it). */
+export const SCREENSHOTS = resolve(dirname(fileURLToPath(import.meta.url)), "../../../artifacts/screenshots")
+
+export const DESKTOP = { width: 1280, height: 900 }
+export const PHONE = { width: 390, height: 844 }
+
+/** Debian's Chromium, headless, with everything that would reach the internet turned off. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  })
+}
+
+export function workerUrl(): string {
+  return inject("workerUrl")
+}
+
+export async function createShare(sessionID: string, initialData?: SyncData[]): Promise<ShareInfo> {
+  const response = await fetch(`${workerUrl()}/api/share`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sessionID, initialData }),
+  })
+  expect(response.status, await response.clone().text()).toBe(201)
+  return (await response.json()) as ShareInfo
+}
+
+/** A sync through the JSON API, as the CLI makes it. */
+export async function syncShare(share: ShareInfo, data: SyncData[]): Promise<SyncResult> {
+  const response = await fetch(`${workerUrl()}/api/share/${share.id}/sync`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ secret: share.secret, data }),
+  })
+  expect(response.status, await response.clone().text()).toBe(200)
+  return (await response.json()) as SyncResult
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+}
+
+/** True when the page is wider than its viewport (something would make a phone scroll sideways). */
+export function overflowsHorizontally(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)
+}
+
+let counter = 0
+export function uniqueSessionID(label: string): string {
+  counter += 1
+  return `ses_${label}_${Date.now().toString(36)}_${counter}`
+}

@@ -1,0 +1,228 @@
+import type { ShareInfo } from "@cloudsession/protocol"
+import { makeTextPart } from "@cloudsession/protocol/fixtures"
+import { describe, expect, it } from "vitest"
+import { api, createShare, syncShare, uniqueSessionID } from "./helpers.ts"
+import { HOSTILE_MARKDOWN, viewFixture } from "./view-fixture.ts"
+
+type Fragment = { id: string; parent?: string; html: string }
+
+async function page(path: string): Promise<{ response: Response; html: string }> {
+  const response = await api(path)
+  return { response, html: await response.text() }
+}
+
+function nonceOf(csp: string | null): string {
+  const match = /script-src 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp ?? "")
+  expect(match, `CSP was ${csp}`).not.toBeNull()
+  return match?.[1] ?? ""
+}
+
+async function fixtureShare(label: string): Promise<{ share: ShareInfo; sessionID: string }> {
+  const sessionID = uniqueSessionID(label)
+  const share = await createShare(sessionID, viewFixture(sessionID, `View test ${label}`))
+  return { share, sessionID }
+}
+
+describe("viewer pages", () => {
+  it("redirects / to the list", async () => {
+    const response = await api("/", { redirect: "manual" })
+    expect(response.status).toBe(302)
+    expect(response.headers.get("location")).toBe("/sessions")
+  })
+
+  it("lists shares with their title and directory, newest first, unindexed", async () => {
+    const older = await fixtureShare("list-older")
+    const newer = await fixtureShare("list-newer")
+    const { response, html } = await page("/sessions")
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-type")).toContain("text/html")
+    expect(response.headers.get("x-robots-tag")).toContain("noindex")
+    expect(html).toContain('<meta name="robots" content="noindex, nofollow"')
+    expect(html).toContain("View test list-newer")
+    expect(html).toContain("/home/dev/parser")
+    expect(html.indexOf(`/share/${newer.share.id}`)).toBeGreaterThan(-1)
+    expect(html.indexOf(`/share/${newer.share.id}`)).toBeLessThan(html.indexOf(`/share/${older.share.id}`))
+  })
+
+  it("pages the list and answers a bad cursor with a 400 page", async () => {
+    await fixtureShare("page-a")
+    await fixtureShare("page-b")
+    const first = await page("/sessions?limit=1")
+    expect(first.html).toContain('href="/sessions?cursor=1&amp;limit=1"')
+    const second = await page("/sessions?limit=1&cursor=1")
+    expect(second.html).toContain('href="/sessions?cursor=0&amp;limit=1"')
+    const bad = await page("/sessions?cursor=-5")
+    expect(bad.response.status).toBe(400)
+    expect(bad.html).toContain("Bad page")
+  })
+
+  it("renders a share: markdown, reasoning collapsed, tool call, file, diff, model, times", async () => {
+    const { share } = await fixtureShare("detail")
+    const { response, html } = await page(`/share/${share.id}`)
+    expect(response.status).toBe(200)
+    expect(html).toContain("<strong>refactor</strong>")
+    expect(html).toContain("<code>parse()</code>")
+    expect(html).toContain("<li>keep the API</li>")
+    expect(html).toMatch(/<details class="reasoning"><summary>reasoning<\/summary>/)
+    expect(html).toContain('<span class="name">bash</span>')
+    expect(html).toContain("ls -la src/3")
+    expect(html).toContain("-rw-r--r-- 1 dev dev 120 index.ts")
+    expect(html).toContain('<span class="badge ok">completed</span>')
+    expect(html).toContain("notes.txt")
+    expect(html).toContain('<span class="del">old()</span>')
+    expect(html).toContain('<span class="add">fresh()</span>')
+    expect(html).toContain('<span class="same">const a = 1</span>')
+    expect(html).toContain("anthropic/claude-sonnet")
+    expect(html).toContain("2023-11-14 22:13:21 UTC")
+    expect(html).toContain('<a href="https://example.com/docs">the docs</a>')
+    // Messages and parts in order.
+    expect(html.indexOf('id="part-prt_00000001"')).toBeLessThan(html.indexOf('id="part-prt_00000002"'))
+    expect(html.indexOf('id="part-prt_00000003"')).toBeLessThan(html.indexOf('id="part-prt_00000005"'))
+  })
+
+  it("never puts the secret in a page or a fragment", async () => {
+    const { share } = await fixtureShare("secret")
+    const detail = await page(`/share/${share.id}`)
+    const fragments = await page(`/share/${share.id}/fragments?since=0`)
+    const list = await page("/sessions?limit=200")
+    for (const body of [detail.html, fragments.html, list.html]) expect(body).not.toContain(share.secret)
+  })
+
+  it("sends a CSP whose nonce matches the one inline script and style, fresh per response", async () => {
+    const { share } = await fixtureShare("csp")
+    const first = await page(`/share/${share.id}`)
+    const csp = first.response.headers.get("content-security-policy")
+    const nonce = nonceOf(csp)
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(first.response.headers.get("x-robots-tag")).toContain("noindex")
+    const scripts = first.html.match(/<script[^>]*>/g) ?? []
+    expect(scripts).toEqual([`<script nonce="${nonce}">`])
+    expect(first.html).toContain(`<style nonce="${nonce}">`)
+    const second = await page(`/share/${share.id}`)
+    expect(nonceOf(second.response.headers.get("content-security-policy"))).not.toBe(nonce)
+  })
+
+  it("renders hostile markdown inert: no script tag, handler or javascript: URL survives", async () => {
+    const { share, sessionID } = await fixtureShare("hostile")
+    await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_00000002", 9, HOSTILE_MARKDOWN) }])
+    const { html } = await page(`/share/${share.id}`)
+    const body = html.slice(html.indexOf('id="part-prt_00000009"'))
+    expect(body).toContain("Hostile content below.")
+    expect(body).not.toMatch(/<script>window/)
+    expect(body).not.toMatch(/<img[^>]*onerror/i)
+    expect(body).not.toMatch(/<svg/i)
+    expect(body).not.toMatch(/<iframe/i)
+    expect(body).not.toMatch(/href="javascript:/i)
+    // Escaped, not silently dropped: a reader still sees what the model wrote.
+    expect(body).toContain("&lt;script&gt;")
+    // The same holds for what the live script receives.
+    const fragments = (await (await api(`/share/${share.id}/fragments?since=0`)).json()) as { fragments: Fragment[] }
+    const hostile = fragments.fragments.find((fragment) => fragment.id === "part-prt_00000009")
+    expect(hostile?.html).toContain("Hostile content below.")
+    expect(hostile?.html).not.toMatch(/<script>|onerror|<svg|<iframe|href="javascript:/i)
+  })
+
+  it("answers unknown and malformed share ids with a 404 page", async () => {
+    for (const id of ["AAAAAAAAAAAAAAAAAAAAAA", "bad%20id", "%3Cscript%3E", "x".repeat(65)]) {
+      const { response, html } = await page(`/share/${id}`)
+      expect(response.status, id).toBe(404)
+      expect(html).toContain("Share not found")
+      expect(html).not.toContain("<script>")
+    }
+  })
+})
+
+describe("fragments for live updates", () => {
+  it("returns only what changed after a version, rendered like the page", async () => {
+    const { share, sessionID } = await fixtureShare("fragments")
+    const all = (await (await api(`/share/${share.id}/fragments?since=0`)).json()) as {
+      version: number
+      fragments: Fragment[]
+    }
+    const before = all.version
+    const result = await syncShare(share, [
+      { type: "part", data: makeTextPart(sessionID, "msg_00000002", 5, "Now **updated**.") },
+      { type: "part", data: makeTextPart(sessionID, "msg_00000007", 20, "A part for a new message") },
+    ])
+    const response = await api(`/share/${share.id}/fragments?since=${before}`)
+    expect(response.status).toBe(200)
+    const delta = (await response.json()) as { version: number; fragments: Fragment[] }
+    expect(delta.version).toBe(result.version)
+    expect(delta.fragments.map((fragment) => fragment.id)).toEqual([
+      "session-head",
+      "part-prt_00000005",
+      "part-prt_00000020",
+    ])
+    expect(delta.fragments[1]).toMatchObject({ parent: "parts-msg_00000002" })
+    expect(delta.fragments[1]?.html).toContain("<strong>updated</strong>")
+    expect(delta.fragments[2]).toMatchObject({ parent: "parts-msg_00000007" })
+  })
+
+  it("refuses a bad version and an unknown share", async () => {
+    const { share } = await fixtureShare("fragments-bad")
+    expect((await api(`/share/${share.id}/fragments?since=abc`)).status).toBe(400)
+    expect((await api("/share/AAAAAAAAAAAAAAAAAAAAAA/fragments")).status).toBe(404)
+    expect((await api("/share/bad%20id/fragments")).status).toBe(404)
+  })
+})
+
+async function openViewer(id: string): Promise<{ socket: WebSocket; messages: unknown[] }> {
+  const response = await api(`/ws/${id}`, { headers: { Upgrade: "websocket" } })
+  expect(response.status).toBe(101)
+  const socket = response.webSocket
+  if (socket === null) throw new Error("no socket in the upgrade response")
+  const messages: unknown[] = []
+  socket.addEventListener("message", (event) => {
+    messages.push(JSON.parse(String(event.data)))
+  })
+  socket.accept()
+  return { socket, messages }
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out")
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe("viewer sockets", () => {
+  it("says hello with the version, then pushes only the new version after a sync", async () => {
+    const { share, sessionID } = await fixtureShare("socket")
+    const viewer = await openViewer(share.id)
+    await until(() => viewer.messages.length >= 1)
+    const hello = viewer.messages[0] as { type: string; version: number }
+    expect(hello.type).toBe("hello")
+    const result = await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_00000002", 30) }])
+    await until(() => viewer.messages.length >= 2)
+    expect(viewer.messages[1]).toEqual({ type: "sync", version: result.version })
+    viewer.socket.close(1000, "done")
+  })
+
+  it("closes a viewer socket that sends anything", async () => {
+    const { share } = await fixtureShare("socket-talk")
+    const viewer = await openViewer(share.id)
+    const closed = new Promise<number>((resolve) =>
+      viewer.socket.addEventListener("close", (event) => resolve(event.code)),
+    )
+    viewer.socket.send("please write")
+    expect(await closed).toBe(1008)
+  })
+
+  it("refuses malformed and unknown share ids and plain GETs", async () => {
+    expect((await api("/ws/bad%20id", { headers: { Upgrade: "websocket" } })).status).toBe(404)
+    expect((await api("/ws/AAAAAAAAAAAAAAAAAAAAAA", { headers: { Upgrade: "websocket" } })).status).toBe(404)
+    const { share } = await fixtureShare("socket-plain")
+    expect((await api(`/ws/${share.id}`)).status).toBe(426)
+  })
+
+  it("caps viewers per share", async () => {
+    const { share } = await fixtureShare("socket-cap")
+    const viewers = await Promise.all(Array.from({ length: 200 }, () => openViewer(share.id)))
+    const refused = await api(`/ws/${share.id}`, { headers: { Upgrade: "websocket" } })
+    expect(refused.status).toBe(429)
+    for (const viewer of viewers) viewer.socket.close(1000, "done")
+  })
+})
