@@ -96,7 +96,8 @@ export class ShareObject extends DurableObject<Env> {
     })
     const result = { ...outcome, cost: this.sql.takeCost() }
     if (result.duplicate) return success(result)
-    this.viewers.broadcast({ type: "sync", version: result.version, data: input.data })
+    // Only the new version: viewers fetch sanitised fragments of what changed, so a big batch is not fanned out raw.
+    this.viewers.broadcast({ type: "sync", version: result.version })
     await this.flushIndex()
     return success(result)
   }
