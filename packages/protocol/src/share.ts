@@ -32,6 +32,8 @@ export type ShareMetadata = {
   sessionID: string
   /** Monotonic change counter; viewers use it to fetch only what they missed. */
   version: number
+  /** Version that last replaced the diff set: with `?since`, `diffs` is the whole current set when this is newer. */
+  diffVersion: number
 }
 
 /** A whole share as viewers see it (`GET /api/share/:id`). */

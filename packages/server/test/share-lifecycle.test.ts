@@ -1,4 +1,4 @@
-import type { SessionIndex, SessionPage } from "@cloudsession/protocol"
+import type { SessionIndex, SessionPage, ShareSnapshot } from "@cloudsession/protocol"
 import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { api, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
@@ -89,6 +89,20 @@ describe("share lifecycle over the JSON API", () => {
     const response = await api(`/api/share/${share.id}?since=${first.version}`)
     const delta = (await response.json()) as { parts: { id: string }[] }
     expect(delta.parts.map((part) => part.id)).toEqual(["prt_00000002"])
+  })
+
+  it("tells a delta reader when the diff set was emptied", async () => {
+    const sessionID = uniqueSessionID("empty-diff")
+    const share = await createShare(sessionID)
+    const withDiff = await syncShare(share, [{ type: "session_diff", data: [makeDiff("src/a.ts")] }])
+    const untouched = await api(`/api/share/${share.id}?since=${withDiff.version}`)
+    expect(((await untouched.json()) as ShareSnapshot).metadata.diffVersion).toBe(withDiff.version)
+    await syncShare(share, [{ type: "session_diff", data: [] }])
+    const delta = (await (await api(`/api/share/${share.id}?since=${withDiff.version}`)).json()) as ShareSnapshot
+    expect(delta.diffs).toEqual([])
+    expect(delta.metadata.diffVersion).toBeGreaterThan(withDiff.version)
+    const fragments = await (await api(`/share/${share.id}/fragments?since=${withDiff.version}`)).text()
+    expect(fragments).toContain('"id":"diffs"')
   })
 
   it("pages the listing newest first", async () => {

@@ -9,6 +9,7 @@ export type ShareRow = {
   version: number
   session: string
   session_version: number
+  diff_version: number
   message_count: number
   part_count: number
   diff_count: number

@@ -15,6 +15,7 @@ export const SCHEMA_STATEMENTS = [
     version INTEGER NOT NULL,
     session TEXT NOT NULL,
     session_version INTEGER NOT NULL,
+    diff_version INTEGER NOT NULL DEFAULT 0,
     message_count INTEGER NOT NULL DEFAULT 0,
     part_count INTEGER NOT NULL DEFAULT 0,
     diff_count INTEGER NOT NULL DEFAULT 0,

@@ -94,6 +94,7 @@ export class ShareStore {
       model_count: header.model_count,
     }
     const sessionVersion = items.some((item) => item.type === "session") ? version : header.session_version
+    const diffVersion = items.some((item) => item.type === "session_diff") ? version : header.diff_version
     const session = items.reduce<string>(
       (current, item) => (item.type === "session" ? JSON.stringify(item.data) : current),
       header.session,
@@ -102,12 +103,13 @@ export class ShareStore {
     const syncCount = header.sync_count + (bumpSyncCount ? 1 : 0)
     this.sql.run(
       `UPDATE share SET version = ?, last_updated = ?, sync_count = ?, session = ?, session_version = ?,
-        message_count = ?, part_count = ?, diff_count = ?, model_count = ? WHERE singleton = 1`,
+        diff_version = ?, message_count = ?, part_count = ?, diff_count = ?, model_count = ? WHERE singleton = 1`,
       version,
       now,
       syncCount,
       session,
       sessionVersion,
+      diffVersion,
       counts.message_count,
       counts.part_count,
       counts.diff_count,
@@ -179,7 +181,7 @@ export class ShareStore {
   /** The whole share, or (with `since`) only rows written after that version. Diffs, when present, are the full set. */
   snapshot(header: ShareRow, since = -1): ShareSnapshot {
     const parse = <T>(rows: DataRow[]) => rows.map((row) => JSON.parse(row.data) as T)
-    const diffsChanged = this.sql.first("SELECT 1 AS hit FROM diff WHERE version > ? LIMIT 1", since) !== undefined
+    const diffsChanged = header.diff_version > since
     return {
       id: header.id,
       session: JSON.parse(header.session) as Session,
@@ -195,6 +197,7 @@ export class ShareStore {
         syncCount: header.sync_count,
         sessionID: header.session_id,
         version: header.version,
+        diffVersion: header.diff_version,
       },
     }
   }

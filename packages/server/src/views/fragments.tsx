@@ -22,14 +22,17 @@ async function html(element: JSX.Element): Promise<string> {
  * diff changed, changed messages (header only; the page keeps their parts) and changed parts. Rendered with the
  * page's own components, so live content is sanitised exactly like the first render.
  */
-export async function fragmentsOf(delta: ShareSnapshot): Promise<FragmentBatch> {
+export async function fragmentsOf(delta: ShareSnapshot, since: number): Promise<FragmentBatch> {
   const fragments: Fragment[] = [
     { id: "session-head", html: await html(<SessionHead session={delta.session} metadata={delta.metadata} />) },
   ]
   for (const model of delta.models) {
     fragments.push({ id: `model-${modelKey(model)}`, parent: "models", html: await html(<ModelView model={model} />) })
   }
-  if (delta.diffs.length > 0) fragments.push({ id: "diffs", html: await html(<DiffsView diffs={delta.diffs} />) })
+  // Compared with the version rather than checked for entries, so a diff set that became empty is replaced too.
+  if (delta.metadata.diffVersion > since) {
+    fragments.push({ id: "diffs", html: await html(<DiffsView diffs={delta.diffs} />) })
+  }
   for (const message of delta.messages) {
     fragments.push({
       id: `msg-${message.id}`,

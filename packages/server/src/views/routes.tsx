@@ -71,8 +71,10 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
   .get("/share/:id/fragments", unlisted, async (c) => {
     const id = c.req.param("id")
     if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
-    const delta = await new ShareService(c.env).get(id, c.req.query("since"))
-    return c.json(await fragmentsOf(delta))
+    const since = c.req.query("since")
+    const delta = await new ShareService(c.env).get(id, since)
+    // The service has validated `since` (absent, or a non-negative integer) by now.
+    return c.json(await fragmentsOf(delta, since === undefined ? -1 : Number(since)))
   })
   .get("/ws/:id", async (c) => {
     const id = c.req.param("id")
