@@ -1,3 +1,5 @@
+import { z } from "zod"
+import { LIMITS } from "./limits.ts"
 import type { DeleteResult, SessionIndex, ShareInfo, SyncResult } from "./share.ts"
 import type { SyncData } from "./sync.ts"
 
@@ -6,11 +8,28 @@ export const RPC_SUBPROTOCOL = "cloudsession.v1"
 /** Prefix that marks the token entry in `Sec-WebSocket-Protocol` (`bearer.<token>`). */
 export const RPC_TOKEN_SUBPROTOCOL_PREFIX = "bearer."
 
-export type ProbeValueInput = {
-  when: Date
-  bytes: Uint8Array
-  nested: { label: string; values: number[]; inner?: { flag: boolean } }
-}
+/**
+ * Bounds of the `/rpc` connection. One WebSocket message carries one call, so its limit is a full batch
+ * (`LIMITS.maxBodyBytes`) plus room for capnweb's framing; an idle socket (no message from the client) is closed.
+ */
+export const RPC_LIMITS = {
+  messageEnvelopeBytes: 1024 * 1024,
+  maxMessageBytes: LIMITS.maxBodyBytes + 1024 * 1024,
+  idleTimeoutSeconds: 300,
+} as const
+
+/** What `probeValue` accepts: exercises capnweb's encoding of `Date`, `Uint8Array` and nested objects. */
+export const ProbeValueInputSchema = z.object({
+  when: z.date(),
+  bytes: z.instanceof(Uint8Array).refine((bytes) => bytes.byteLength <= 64 * 1024, "bytes: at most 64 KiB"),
+  nested: z.object({
+    label: z.string().max(1024),
+    values: z.array(z.number()).max(1024),
+    inner: z.object({ flag: z.boolean() }).optional(),
+  }),
+})
+
+export type ProbeValueInput = z.infer<typeof ProbeValueInputSchema>
 
 export type ProbeValueOutput = {
   when: string

@@ -13,4 +13,8 @@ export type Env = {
   /** Optional overrides of the protocol's default limits. */
   MAX_BODY_BYTES?: string
   MAX_BATCH_ITEMS?: string
+  /** Largest WebSocket message / HTTP batch body accepted on /rpc (lower only); default in `RPC_LIMITS`. */
+  RPC_MAX_MESSAGE_BYTES?: string
+  /** Seconds without a message from the client before /rpc closes the socket; default in `RPC_LIMITS`. */
+  RPC_IDLE_TIMEOUT_SECONDS?: string
 }

@@ -1,7 +1,7 @@
-import type {} from "vitest"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type {} from "vitest"
 import type { TestProject } from "vitest/node"
 import { startLocalWorker } from "../scripts/local-worker.mjs"
 

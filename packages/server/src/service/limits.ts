@@ -6,7 +6,8 @@ export type ServiceLimits = {
   maxBatchItems: number
 }
 
-function positiveInt(value: string | undefined, fallback: number, ceiling: number): number {
+/** A positive integer setting from a Worker var, capped at `ceiling`; anything else falls back to the default. */
+export function positiveInt(value: string | undefined, fallback: number, ceiling: number): number {
   const parsed = Number.parseInt(value ?? "", 10)
   if (!Number.isSafeInteger(parsed) || parsed <= 0) return fallback
   return Math.min(parsed, ceiling)

@@ -1,0 +1,39 @@
+import { RPC_LIMITS } from "@cloudsession/protocol"
+import type { Env } from "../env.ts"
+import { limitsOf, positiveInt } from "../service/limits.ts"
+
+/** How long an idle socket may stay open at most, whatever a deployment sets. */
+const MAX_IDLE_TIMEOUT_SECONDS = 3600
+
+export type RpcLimits = {
+  /** Largest WebSocket message, and largest HTTP batch body, in UTF-8 bytes. */
+  maxMessageBytes: number
+  /** Milliseconds without a message from the client before the socket is closed. */
+  idleTimeoutMs: number
+}
+
+/** Entries of a comma- or newline-separated setting, trimmed, empty ones dropped. */
+export function listSetting(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+}
+
+/** Bearer tokens accepted on /rpc (`RPC_TOKENS`, a Worker secret; several so one can be rotated out). */
+export function configuredTokens(env: Env): string[] {
+  return listSetting(env.RPC_TOKENS)
+}
+
+/**
+ * Limits of /rpc. A message carries a whole batch plus capnweb's framing, so its default follows the deployment's
+ * batch limit; `RPC_MAX_MESSAGE_BYTES` may only lower it.
+ */
+export function rpcLimitsOf(env: Env): RpcLimits {
+  const defaultMessageBytes = limitsOf(env).maxBodyBytes + RPC_LIMITS.messageEnvelopeBytes
+  const idleSeconds = positiveInt(env.RPC_IDLE_TIMEOUT_SECONDS, RPC_LIMITS.idleTimeoutSeconds, MAX_IDLE_TIMEOUT_SECONDS)
+  return {
+    maxMessageBytes: positiveInt(env.RPC_MAX_MESSAGE_BYTES, defaultMessageBytes, defaultMessageBytes),
+    idleTimeoutMs: idleSeconds * 1000,
+  }
+}

@@ -1,0 +1,92 @@
+import { RPC_SUBPROTOCOL, RPC_TOKEN_SUBPROTOCOL_PREFIX, ShareError } from "@cloudsession/protocol"
+import type { Env } from "../env.ts"
+import { configuredTokens, listSetting } from "./config.ts"
+import { isOriginAllowed } from "./origin.ts"
+import { isAcceptedToken } from "./tokens.ts"
+
+/** An accepted /rpc request: how to serve it, and the subprotocol to answer a WebSocket with (if one was offered). */
+export type GateAccepted =
+  | { ok: true; kind: "batch" }
+  | { ok: true; kind: "websocket"; subprotocol: string | undefined }
+
+/** A refused /rpc request: the error to answer with, plus headers that belong to it (`WWW-Authenticate`, ...). */
+export type GateRefused = { ok: false; error: ShareError; headers: Record<string, string> }
+
+export type GateDecision = GateAccepted | GateRefused
+
+type Transport = { kind: "batch" } | { kind: "websocket"; offered: string[] }
+
+const REALM = 'Bearer realm="cloudsession"'
+
+function refuse(code: ShareError["code"], message: string, headers: Record<string, string> = {}): GateRefused {
+  return { ok: false, error: new ShareError(code, message), headers }
+}
+
+/** WebSocket upgrade (GET) or HTTP batch (POST); anything else is refused before it is read. */
+function transportOf(request: Request): Transport | GateRefused {
+  const upgrade = request.headers.get("Upgrade")
+  if (request.method === "POST" && upgrade === null) return { kind: "batch" }
+  if (request.method !== "GET") {
+    return refuse("bad_request", "/rpc takes a WebSocket upgrade (GET) or an HTTP batch (POST)")
+  }
+  if (upgrade === null) {
+    return refuse("upgrade_required", "/rpc over GET is a WebSocket endpoint: send Upgrade: websocket", {
+      Upgrade: "websocket",
+    })
+  }
+  if (upgrade.trim().toLowerCase() !== "websocket") return refuse("bad_request", "Upgrade must be websocket")
+  return { kind: "websocket", offered: listSetting(request.headers.get("Sec-WebSocket-Protocol") ?? undefined) }
+}
+
+/** The token a browser sent as a subprotocol entry (`bearer.<token>`), if any. */
+function subprotocolTokens(offered: readonly string[]): string[] {
+  return offered
+    .filter((entry) => entry.startsWith(RPC_TOKEN_SUBPROTOCOL_PREFIX))
+    .map((entry) => entry.slice(RPC_TOKEN_SUBPROTOCOL_PREFIX.length))
+}
+
+/** The token from `Authorization: Bearer <token>`, `""` for another scheme, `undefined` when there is no header. */
+function headerToken(request: Request): string | undefined {
+  const authorization = request.headers.get("Authorization")
+  if (authorization === null) return undefined
+  const match = /^Bearer +(\S+)\s*$/i.exec(authorization)
+  return match?.[1] ?? ""
+}
+
+/**
+ * The one check in front of /rpc, run before a socket is accepted or a batch body is read: the token is configured
+ * (fail closed), the request is a WebSocket upgrade with our subprotocol or a POST batch, the Origin is allowed, and
+ * exactly one bearer token (header, or subprotocol for browsers) is among the configured ones.
+ */
+export async function checkRpcRequest(request: Request, env: Env): Promise<GateDecision> {
+  const tokens = configuredTokens(env)
+  if (tokens.length === 0) {
+    // Fail closed, and say why where the operator looks: an unconfigured secret is a deployment mistake.
+    console.error("/rpc refused a request: no bearer token is configured (set the RPC_TOKENS secret)")
+    return refuse("unavailable", "RPC is not configured on this server")
+  }
+  const transport = transportOf(request)
+  if ("ok" in transport) return transport
+  const offered = transport.kind === "websocket" ? transport.offered : []
+  if (offered.length > 0 && !offered.includes(RPC_SUBPROTOCOL)) {
+    return refuse("bad_request", `unsupported WebSocket subprotocol: offer ${RPC_SUBPROTOCOL}`)
+  }
+  if (!isOriginAllowed(request, env)) return refuse("forbidden", "this Origin may not open /rpc")
+
+  const candidates = subprotocolTokens(offered)
+  const fromHeader = headerToken(request)
+  if (fromHeader !== undefined) candidates.push(fromHeader)
+  if (candidates.length > 1) return refuse("bad_request", "send the bearer token once")
+  const candidate = candidates[0]
+  if (candidate === undefined) {
+    return refuse("unauthorized", "a bearer token is required", { "WWW-Authenticate": REALM })
+  }
+  if (!(await isAcceptedToken(candidate, tokens))) {
+    return refuse("unauthorized", "the bearer token is not valid", {
+      "WWW-Authenticate": `${REALM}, error="invalid_token"`,
+    })
+  }
+  if (transport.kind === "batch") return { ok: true, kind: "batch" }
+  // Answer with the protocol name only: the token entry is never echoed back.
+  return { ok: true, kind: "websocket", subprotocol: offered.length > 0 ? RPC_SUBPROTOCOL : undefined }
+}

@@ -1,0 +1,33 @@
+import type { Env } from "../env.ts"
+import { listSetting } from "./config.ts"
+
+function originOf(value: string): string | undefined {
+  try {
+    return new URL(value).origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Browser origins allowed to open /rpc: the service's own origin (the request's, and `https://<API_DOMAIN>`), plus
+ * `RPC_ALLOWED_ORIGINS`. Everything else is refused, so a page on another site cannot ride a visitor's network
+ * position or cookies into a socket (cross-site WebSocket hijacking).
+ */
+export function allowedOrigins(request: Request, env: Env): Set<string> {
+  const origins = new Set([new URL(request.url).origin])
+  const domain = env.API_DOMAIN?.trim()
+  if (domain) origins.add(`https://${domain}`)
+  for (const entry of listSetting(env.RPC_ALLOWED_ORIGINS)) {
+    const origin = originOf(entry)
+    if (origin !== undefined) origins.add(origin)
+  }
+  return origins
+}
+
+/** Native clients send no `Origin` and pass; a browser's must be on the allowlist (`null` never is). */
+export function isOriginAllowed(request: Request, env: Env): boolean {
+  const origin = request.headers.get("Origin")
+  if (origin === null) return true
+  return allowedOrigins(request, env).has(origin)
+}

@@ -1,0 +1,80 @@
+import { SELF } from "cloudflare:test"
+import {
+  type ErrorCode,
+  errorCodeOf,
+  RPC_SUBPROTOCOL,
+  RPC_TOKEN_SUBPROTOCOL_PREFIX,
+  type ShareRpc,
+} from "@cloudsession/protocol"
+import { newHttpBatchRpcSession, newWebSocketRpcSession, type RpcStub } from "capnweb"
+import { expect } from "vitest"
+import { BASE } from "./helpers.ts"
+
+/** Tokens from vitest.config.ts (`RPC_TOKENS`), and one that was rotated out (never configured here). */
+export const CURRENT_TOKEN = "test-token-current"
+export const NEXT_TOKEN = "test-token-next"
+export const ROTATED_OUT_TOKEN = "test-token-old"
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
+/** What a browser sends: the protocol name and the token as a second subprotocol. */
+export const browserProtocols = (token: string) => ({
+  "Sec-WebSocket-Protocol": `${RPC_SUBPROTOCOL}, ${RPC_TOKEN_SUBPROTOCOL_PREFIX}${token}`,
+})
+
+export function upgradeRequest(headers: Record<string, string>): Promise<Response> {
+  return SELF.fetch(`${BASE}/rpc`, { headers: { Upgrade: "websocket", ...headers } })
+}
+
+export type OpenRpc = {
+  rpc: RpcStub<ShareRpc>
+  socket: WebSocket
+  response: Response
+  /** Resolves with the close the server sent (or the one our side made). */
+  closed: Promise<{ code: number; reason: string }>
+  /** Close the connection from the client side. */
+  end: () => void
+}
+
+/** A capnweb session over a real upgrade through the Worker (header token unless other headers are given). */
+export async function openRpc(headers: Record<string, string> = bearer(CURRENT_TOKEN)): Promise<OpenRpc> {
+  const response = await upgradeRequest(headers)
+  if (response.status !== 101) expect.fail(`upgrade refused: ${response.status} ${await response.text()}`)
+  const socket = response.webSocket
+  if (socket === null) throw new Error("101 without a WebSocket")
+  socket.accept()
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))
+  })
+  const end = () => socket.close(1000, "test done")
+  return { rpc: newWebSocketRpcSession<ShareRpc>(socket), socket, response, closed, end }
+}
+
+/** The `[code]` an RPC call failed with (see `formatRpcErrorMessage`). */
+export async function rpcFailure(call: Promise<unknown>): Promise<{ code: ErrorCode | undefined; message: string }> {
+  try {
+    await call
+  } catch (error) {
+    return { code: errorCodeOf(error), message: error instanceof Error ? error.message : String(error) }
+  }
+  throw new Error("expected the RPC call to fail")
+}
+
+/**
+ * A capnweb HTTP batch client whose requests go to the Worker under test: capnweb sends batches with the global
+ * `fetch`, which inside workerd would leave the process, so the test routes it to `SELF.fetch` and keeps each
+ * response for inspection. Call `restore()` when done.
+ */
+export function batchRpc(headers: Record<string, string> = bearer(CURRENT_TOKEN)) {
+  const responses: Response[] = []
+  const realFetch = globalThis.fetch
+  globalThis.fetch = async (input, init) => {
+    const response = await SELF.fetch(input, init)
+    responses.push(response.clone())
+    return response
+  }
+  const rpc = newHttpBatchRpcSession<ShareRpc>(new Request(`${BASE}/rpc`, { headers }))
+  const restore = () => {
+    globalThis.fetch = realFetch
+  }
+  return { rpc, responses, restore }
+}

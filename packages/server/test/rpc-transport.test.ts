@@ -1,0 +1,86 @@
+import { env } from "cloudflare:test"
+import type { ShareRpc } from "@cloudsession/protocol"
+import { newWebSocketRpcSession, RpcSession } from "capnweb"
+import { describe, expect, it } from "vitest"
+import type { RpcLimits } from "../src/rpc/config.ts"
+import { ShareRpcTarget } from "../src/rpc/share-rpc.ts"
+import { GuardedWebSocketTransport } from "../src/rpc/transport.ts"
+import { toWireError } from "../src/rpc/wire-errors.ts"
+import { ShareService } from "../src/service/share-service.ts"
+import { rpcFailure } from "./rpc-helpers.ts"
+
+/** The server end of a real WebSocketPair runs the share RPC on the guarded transport with small limits. */
+function serve(limits: RpcLimits) {
+  const pair = new WebSocketPair()
+  const client = pair[0]
+  const server = pair[1]
+  server.accept()
+  client.accept()
+  const target = new ShareRpcTarget(new ShareService(env), "https://cloudsession.test")
+  new RpcSession(new GuardedWebSocketTransport(server, limits), target, {
+    onSendError: toWireError,
+    limits: { maxMessageSize: limits.maxMessageBytes },
+  })
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    client.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))
+  })
+  return { client, closed }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe("guarded WebSocket transport", () => {
+  it("closes a socket that sends nothing for the idle timeout", async () => {
+    const { closed } = serve({ maxMessageBytes: 4096, idleTimeoutMs: 150 })
+    const started = Date.now()
+    expect(await closed).toEqual({ code: 1000, reason: "idle timeout: no message for 0.15 s" })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+  })
+
+  it("keeps a socket open while the client keeps sending", async () => {
+    const { client, closed } = serve({ maxMessageBytes: 4096, idleTimeoutMs: 300 })
+    const rpc = newWebSocketRpcSession<ShareRpc>(client)
+    let closedEarly = false
+    void closed.then(() => {
+      closedEarly = true
+    })
+    for (let round = 0; round < 6; round++) {
+      expect(await rpc.probeCallback(() => `round ${round}`)).toBe(`round ${round}`)
+      await sleep(100)
+    }
+    expect(closedEarly).toBe(false)
+    expect((await closed).reason).toMatch(/^idle timeout/)
+  })
+
+  it("counts UTF-8 bytes, not characters, against the message limit", async () => {
+    const limit = 2048
+    const fits = serve({ maxMessageBytes: limit, idleTimeoutMs: 5000 })
+    const rpc = newWebSocketRpcSession<ShareRpc>(fits.client)
+    // 600 × "é" is 600 characters but 1200 bytes: with capnweb's framing it still fits 2048 bytes.
+    const label = "é".repeat(600)
+    expect(
+      (await rpc.probeValue({ when: new Date(0), bytes: new Uint8Array(), nested: { label, values: [] } })).nested
+        .label,
+    ).toBe(label)
+    fits.client.close(1000, "done")
+
+    // 1100 × "é" is under 2048 characters, but 2200 bytes.
+    const tooBig = serve({ maxMessageBytes: limit, idleTimeoutMs: 5000 })
+    const refused = newWebSocketRpcSession<ShareRpc>(tooBig.client)
+    const failure = await rpcFailure(
+      refused.probeValue({
+        when: new Date(0),
+        bytes: new Uint8Array(),
+        nested: { label: "é".repeat(1100), values: [] },
+      }),
+    )
+    expect(failure.code).toBe("payload_too_large")
+    expect(await tooBig.closed).toEqual({ code: 1009, reason: `message exceeds ${limit} bytes` })
+  })
+
+  it("refuses binary frames with a 1003 close", async () => {
+    const { client, closed } = serve({ maxMessageBytes: 4096, idleTimeoutMs: 5000 })
+    client.send(new Uint8Array([1, 2, 3]))
+    expect(await closed).toEqual({ code: 1003, reason: "binary frames are not part of the protocol" })
+  })
+})
