@@ -1,0 +1,17 @@
+import { Command } from "commander"
+import { NotSharedError } from "../../errors.ts"
+import { withStore } from "../client.ts"
+import { addStoreOption, type CommonFlags } from "../config.ts"
+
+/** `url <sessionID>`: print the share URL from the local record (no network). */
+export function urlCommand(): Command {
+  const command = new Command("url")
+    .description("print the share URL of a shared session")
+    .argument("<sessionID>", "id of the shared session")
+  addStoreOption(command)
+  return command.action(async (sessionID: string, flags: CommonFlags) => {
+    const url = await withStore(flags, (store) => store.shares.get(sessionID)?.url)
+    if (url === undefined) throw new NotSharedError(sessionID)
+    process.stdout.write(`${url}\n`)
+  })
+}

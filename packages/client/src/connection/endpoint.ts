@@ -1,0 +1,23 @@
+/**
+ * The `/rpc` WebSocket URL of a server given as its origin (`https://share.example`) or already as a ws(s) URL.
+ * Only the scheme and path change; a token never goes into the URL (URLs end up in logs).
+ */
+export function rpcEndpoint(server: string): string {
+  if (!URL.canParse(server)) throw new TypeError(`not a URL: ${server}`)
+  const url = new URL(server)
+  const schemes: Record<string, string> = { "http:": "ws:", "https:": "wss:", "ws:": "ws:", "wss:": "wss:" }
+  const scheme = schemes[url.protocol]
+  if (scheme === undefined) throw new TypeError(`unsupported scheme ${url.protocol} in ${server}`)
+  url.protocol = scheme
+  if (url.pathname === "/" || url.pathname === "") url.pathname = "/rpc"
+  url.username = ""
+  url.password = ""
+  return url.toString()
+}
+
+/** The HTTP(S) URL of the same endpoint, to ask the server why an upgrade failed. */
+export function httpEndpoint(wsUrl: string): string {
+  const url = new URL(wsUrl)
+  url.protocol = url.protocol === "wss:" ? "https:" : "http:"
+  return url.toString()
+}

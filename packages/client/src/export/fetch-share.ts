@@ -1,0 +1,49 @@
+import {
+  FileDiffSchema,
+  MessageSchema,
+  ModelSchema,
+  PartSchema,
+  SessionSchema,
+  ShareIdSchema,
+} from "@cloudsession/protocol"
+import { z } from "zod"
+import { ConnectionError } from "../connection/errors.ts"
+import { ServerRefusedError } from "../errors.ts"
+
+/** What `GET /api/share/:id` answers; checked so a wrong server yields an error, not a garbled export. */
+const ShareSnapshotSchema = z.object({
+  id: z.string(),
+  session: SessionSchema,
+  messages: z.array(MessageSchema),
+  parts: z.array(PartSchema),
+  diffs: z.array(FileDiffSchema),
+  models: z.array(ModelSchema),
+  // Served back untouched: the export prints whatever metadata the server has.
+  metadata: z.looseObject({ sessionID: z.string() }),
+})
+
+export type FetchedShare = z.infer<typeof ShareSnapshotSchema>
+
+/** A share named by id (with the server given separately) or by its URL (`https://host/share/<id>`). */
+export function locateShare(idOrUrl: string, server: string | undefined): { server: string | undefined; id: string } {
+  if (URL.canParse(idOrUrl)) {
+    const url = new URL(idOrUrl)
+    return { server: url.origin, id: url.pathname.split("/").filter(Boolean).at(-1) ?? "" }
+  }
+  return { server, id: idOrUrl }
+}
+
+/** Read a share as viewers see it: the public `GET /api/share/:id` (no secret, no token needed). */
+export async function fetchShare(server: string, shareID: string): Promise<FetchedShare> {
+  const id = ShareIdSchema.safeParse(shareID)
+  if (!id.success) throw new ServerRefusedError("bad_request", `not a share id: ${shareID}`)
+  const url = `${server}/api/share/${encodeURIComponent(id.data)}`
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch((error: unknown) => {
+    throw new ConnectionError(`cannot reach ${server}: ${error instanceof Error ? error.message : String(error)}`)
+  })
+  if (response.status === 404) throw new ServerRefusedError("not_found", `share ${shareID} not found on ${server}`)
+  if (!response.ok) throw new ServerRefusedError("internal", `GET ${url} answered HTTP ${response.status}`)
+  const snapshot = ShareSnapshotSchema.safeParse(await response.json().catch(() => undefined))
+  if (!snapshot.success) throw new ServerRefusedError("internal", `${url} did not answer with a share snapshot`)
+  return snapshot.data
+}

@@ -1,0 +1,28 @@
+import { openDatabase, type SqliteDriver } from "./database.ts"
+import { OutboxRepo } from "./outbox-repo.ts"
+import { ShareRepo } from "./share-repo.ts"
+
+export type ShareStore = {
+  shares: ShareRepo
+  outbox: OutboxRepo
+  path: string
+  driver: SqliteDriver
+  close: () => void
+}
+
+/**
+ * Open the local share store: migrate the schema (upgrading an old HTTP client's table in place) and give rows
+ * that client wrote the server they belong to, so every record can sync over RPC from here on.
+ */
+export async function openStore(path: string): Promise<ShareStore> {
+  const opened = await openDatabase(path)
+  const shares = new ShareRepo(opened.db)
+  shares.backfillLegacyRows()
+  return {
+    shares,
+    outbox: new OutboxRepo(opened.db),
+    path: opened.path,
+    driver: opened.driver,
+    close: opened.close,
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from "node:crypto"
+import { LIMITS, type SyncData } from "@cloudsession/protocol"
+import type { PackedBatch } from "../store/outbox-repo.ts"
+import { itemKey } from "./coalesce.ts"
+
+export type BatchBudget = {
+  /** Encoded JSON bytes of one batch's items. */
+  maxBytes: number
+  maxItems: number
+}
+
+/**
+ * 1 MiB per batch: well under the server's 4 MiB body limit (the RPC envelope and the secret ride along), within
+ * the 1 MiB WebSocket message size older Workers runtimes allow, and small enough that a retry after a dropped
+ * connection resends little.
+ */
+export const DEFAULT_BUDGET: BatchBudget = {
+  maxBytes: Math.min(1024 * 1024, Math.floor(LIMITS.maxBodyBytes * 0.9)),
+  maxItems: LIMITS.maxBatchItems,
+}
+
+/** One item alone is bigger than a batch may be: it can never be sent, so say which one. */
+export class ItemTooLargeError extends Error {
+  constructor(
+    readonly key: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`item ${key} is ${bytes} bytes encoded, more than the ${maxBytes}-byte batch budget`)
+    this.name = "ItemTooLargeError"
+  }
+}
+
+export const newBatchID = (): string => `b_${randomUUID()}`
+
+const encodedSize = (item: SyncData): number => Buffer.byteLength(JSON.stringify(item), "utf8")
+
+/** Fill batches in order, each under both budgets (a JSON array costs 2 bytes plus a comma between items). */
+export function packBatches(
+  items: SyncData[],
+  budget: BatchBudget = DEFAULT_BUDGET,
+  makeID = newBatchID,
+): PackedBatch[] {
+  const batches: PackedBatch[] = []
+  let current: PackedBatch = { batchID: makeID(), items: [], bytes: 2 }
+  for (const item of items) {
+    const size = encodedSize(item)
+    if (size + 2 > budget.maxBytes) throw new ItemTooLargeError(itemKey(item), size, budget.maxBytes)
+    const separator = current.items.length > 0 ? 1 : 0
+    const fits = current.items.length < budget.maxItems && current.bytes + separator + size <= budget.maxBytes
+    if (!fits) {
+      batches.push(current)
+      current = { batchID: makeID(), items: [], bytes: 2 }
+    }
+    current.bytes += (current.items.length > 0 ? 1 : 0) + size
+    current.items.push(item)
+  }
+  if (current.items.length > 0) batches.push(current)
+  return batches
+}
