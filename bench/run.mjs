@@ -7,6 +7,8 @@ import { build } from "esbuild"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const outfile = resolve(here, ".build/main.mjs")
+const clientBuild = spawnSync("npm", ["run", "build", "-w", "@cloudsession/client"], { stdio: "inherit" })
+if (clientBuild.status !== 0) process.exit(clientBuild.status ?? 1)
 await build({
   entryPoints: [resolve(here, "main.ts")],
   outfile,
@@ -25,6 +27,11 @@ await build({
         // The local-worker launcher finds wrangler relative to its own file: load it in place, do not bundle it.
         context.onResolve({ filter: /local-worker\.mjs$/ }, (args) => ({
           path: resolve(args.resolveDir, args.path),
+          external: true,
+        }))
+        // The client is used as users get it: its built bundle (which finds its migrations next to itself).
+        context.onResolve({ filter: /^@cloudsession\/client$/ }, () => ({
+          path: resolve(here, "../packages/client/dist/index.js"),
           external: true,
         }))
         context.onResolve({ filter: /^@cloudsession\// }, (args) => {

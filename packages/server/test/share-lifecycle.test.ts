@@ -1,6 +1,6 @@
 import type { SessionIndex, SessionPage, ShareSnapshot } from "@cloudsession/protocol"
 import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { api, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
 
 describe("share lifecycle over the JSON API", () => {
@@ -41,11 +41,17 @@ describe("share lifecycle over the JSON API", () => {
       syncCount: 1,
     })
 
-    const page = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
-    expect(page.sessions.find((entry) => entry.id === share.id)).toMatchObject({
-      title: "Fix the flaky test",
-      partCount: 1,
-    })
+    // The listing follows syncs through a Durable Object alarm, shortly after the sync answered.
+    await vi.waitFor(
+      async () => {
+        const page = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+        expect(page.sessions.find((entry) => entry.id === share.id)).toMatchObject({
+          title: "Fix the flaky test",
+          partCount: 1,
+        })
+      },
+      { timeout: 5000, interval: 100 },
+    )
 
     const removed = await api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret } })
     expect(removed.status).toBe(200)
@@ -103,6 +109,25 @@ describe("share lifecycle over the JSON API", () => {
     expect(delta.metadata.diffVersion).toBeGreaterThan(withDiff.version)
     const fragments = await (await api(`/share/${share.id}/fragments?since=${withDiff.version}`)).text()
     expect(fragments).toContain('"id":"diffs"')
+  })
+
+  it("lists a new share at once and converges the listing after a burst of syncs", async () => {
+    const sessionID = uniqueSessionID("burst")
+    const share = await createShare(sessionID)
+    const listed = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+    expect(listed.sessions.some((entry) => entry.id === share.id)).toBe(true)
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_1", index) }]),
+      ),
+    )
+    await vi.waitFor(
+      async () => {
+        const page = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+        expect(page.sessions.find((entry) => entry.id === share.id)).toMatchObject({ partCount: 20, syncCount: 20 })
+      },
+      { timeout: 5000, interval: 100 },
+    )
   })
 
   it("pages the listing newest first", async () => {

@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers"
 import type { SessionIndex, ShareSnapshot, SyncData, SyncResult } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
-import { deleteIndex, writeIndex } from "../index-store.ts"
 import { constantTimeEqual, sha256Hex } from "../service/crypto.ts"
 import { foreignItem } from "./consistency.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
+import { ListingPublisher } from "./listing-publisher.ts"
 import { failure, type Outcome, success } from "./outcome.ts"
 import type { ShareRow } from "./rows.ts"
 import { MeteredSql } from "./sql.ts"
@@ -31,10 +31,7 @@ export class ShareObject extends DurableObject<Env> {
   private readonly store: ShareStore
   private readonly viewers: Viewers
   private importing: Promise<ShareRow | undefined> | undefined
-  private indexDirty = false
-  /** Set by `remove`: the listing entry to delete once the share's rows are gone. */
-  private deletedShareID: string | undefined
-  private indexFlush: Promise<void> | undefined
+  private readonly listing: ListingPublisher
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -42,6 +39,10 @@ export class ShareObject extends DurableObject<Env> {
     this.store = new ShareStore(this.sql)
     this.store.migrate()
     this.viewers = new Viewers(ctx)
+    this.listing = new ListingPublisher(ctx.storage, env.SESSIONS_STORE, () => {
+      const header = this.store.header()
+      return header === undefined ? undefined : indexEntryOf(header)
+    })
   }
 
   async create(input: CreateInput): Promise<Outcome<SyncResult>> {
@@ -70,7 +71,7 @@ export class ShareObject extends DurableObject<Env> {
       duplicate: false,
       cost: this.sql.takeCost(),
     }
-    await this.flushIndex()
+    await this.listing.publishNow()
     return success(result)
   }
 
@@ -98,7 +99,7 @@ export class ShareObject extends DurableObject<Env> {
     if (result.duplicate) return success(result)
     // Only the new version: viewers fetch sanitised fragments of what changed, so a big batch is not fanned out raw.
     this.viewers.broadcast({ type: "sync", version: result.version })
-    await this.flushIndex()
+    await this.listing.publishSoon()
     return success(result)
   }
 
@@ -110,8 +111,7 @@ export class ShareObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAll()
     this.store.migrate()
     this.viewers.closeAll("share deleted")
-    this.deletedShareID = input.shareID
-    await this.flushIndex()
+    await this.listing.unpublish(input.shareID)
     return success({ success: true })
   }
 
@@ -140,6 +140,10 @@ export class ShareObject extends DurableObject<Env> {
     if (header === undefined)
       return Response.json({ error: { code: "not_found", message: "share not found" } }, { status: 404 })
     return this.viewers.accept(request, header.version)
+  }
+
+  override async alarm(): Promise<void> {
+    await this.listing.onAlarm()
   }
 
   override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -192,31 +196,7 @@ export class ShareObject extends DurableObject<Env> {
       })
       this.store.applyBatch(legacy.items, legacy.lastUpdated, false)
     })
-    await this.flushIndex()
+    await this.listing.publishNow()
     return this.store.header()
-  }
-
-  /**
-   * Bring the R2 listing entry up to date. Writes are coalesced: while one put is in flight, later changes only
-   * mark the entry dirty and the running loop writes the newest state, so R2 never ends on a stale entry and a
-   * burst of syncs costs one or two puts, not one each.
-   */
-  private flushIndex(): Promise<void> {
-    this.indexDirty = true
-    this.indexFlush ??= this.runIndexFlush().finally(() => {
-      this.indexFlush = undefined
-    })
-    return this.indexFlush
-  }
-
-  private async runIndexFlush(): Promise<void> {
-    while (this.indexDirty) {
-      this.indexDirty = false
-      const header = this.store.header()
-      if (header !== undefined) await writeIndex(this.env.SESSIONS_STORE, indexEntryOf(header))
-      if (header === undefined && this.deletedShareID !== undefined) {
-        await deleteIndex(this.env.SESSIONS_STORE, this.deletedShareID)
-      }
-    }
   }
 }
