@@ -31,7 +31,7 @@ async function main() {
   try {
     results.syncCost = await syncCost(api)
     section(
-      "1. Sync cost vs session size: one 10-part batch, medians of 15 rounds, ratio vs the empty session",
+      "1. Sync cost vs session size: one 10-part batch, medians of 30 rotating rounds, ratio vs the empty session",
       results.syncCost,
     )
     results.rpcVsHttp = await rpcVsHttp(api, connection)
