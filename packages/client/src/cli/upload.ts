@@ -1,0 +1,34 @@
+import type { SyncData } from "@cloudsession/protocol"
+import { Command } from "commander"
+import type { ShareStore } from "../store/store.ts"
+import { coalesce } from "../sync/coalesce.ts"
+import type { BatchSent } from "../sync/outbox-sender.ts"
+import { addServerOptions, addStoreOption } from "./config.ts"
+import { uploadProgress } from "./progress.ts"
+
+/** A command that uploads a session file (`share`, `sync`): the file argument and the server/store/progress options. */
+export function uploadCommand(name: string, description: string): Command {
+  const command = new Command(name)
+    .description(description)
+    .argument("<session>", "session file, or - for stdin")
+    .option("--progress", "show a progress bar even when stderr is not a terminal")
+  addServerOptions(command)
+  addStoreOption(command)
+  return command
+}
+
+/** Run an upload with progress sized to what will go out: the session's pending batches plus its coalesced items. */
+export async function withUploadProgress<T>(
+  store: ShareStore,
+  session: { sessionID: string; items: SyncData[] },
+  forceBar: boolean,
+  upload: (onBatch: (event: BatchSent) => void) => Promise<T>,
+): Promise<T> {
+  const total = store.outbox.pendingItems(session.sessionID) + coalesce(session.items).length
+  const progress = uploadProgress(total, forceBar)
+  try {
+    return await upload(progress.onBatch)
+  } finally {
+    progress.stop()
+  }
+}
