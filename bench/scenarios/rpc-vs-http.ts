@@ -87,5 +87,36 @@ export async function rpcVsHttp(api: HttpApi, connection: RpcConnection) {
       httpP99Ms: http.p99Ms,
     })
   }
+  table.push(await transportFloor(api, connection))
   return table
+}
+
+/**
+ * The floor under both: a call that does no share work, sequentially. Over RPC `probeValue` (answered by the
+ * Worker, no Durable Object); over HTTP a request that only reaches the 404 handler. When a sync costs about
+ * as much as these, the transport, not the service, is what limits it.
+ */
+async function transportFloor(api: HttpApi, connection: RpcConnection) {
+  const probe = { when: new Date(), bytes: new Uint8Array([1, 2, 3]), nested: { label: "floor", values: [1] } }
+  const rpc: Sync = async () => (await connection.stub()).probeValue(probe)
+  const http: Sync = async () => (await fetch(`${api.base}/api/no-such-route`)).text()
+  const share = { id: "", url: "", secret: "" }
+  const rpcRuns: RunFigures[] = []
+  const httpRuns: RunFigures[] = []
+  for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
+    rpcRuns.push(await run(rpc, share, "", SYNCS / 4, 1))
+    httpRuns.push(await run(http, share, "", SYNCS / 4, 1))
+  }
+  const rpcFloor = summarise(rpcRuns, SYNCS / 4)
+  const httpFloor = summarise(httpRuns, SYNCS / 4)
+  return {
+    mode: "no-op round trip (floor, 1 in flight)",
+    rpcSyncsPerS: rpcFloor.syncsPerSecond,
+    httpSyncsPerS: httpFloor.syncsPerSecond,
+    throughputRatio: round(ratio(rpcFloor.syncsPerSecond, httpFloor.syncsPerSecond)),
+    rpcP50Ms: rpcFloor.p50Ms,
+    httpP50Ms: httpFloor.p50Ms,
+    rpcP99Ms: rpcFloor.p99Ms,
+    httpP99Ms: httpFloor.p99Ms,
+  }
 }
