@@ -22,7 +22,9 @@ function localToken() {
 
 const token = localToken()
 const port = Number(process.env.PORT ?? 8787)
-const worker = await startLocalWorker({ port, persistTo: resolve(serverDir, ".wrangler/state"), log: true })
+// CLOUDSESSION_STATE_DIR moves the local R2 / Durable Object state elsewhere (tests use a scratch directory).
+const persistTo = process.env.CLOUDSESSION_STATE_DIR || resolve(serverDir, ".wrangler/state")
+const worker = await startLocalWorker({ port, persistTo, log: true })
 console.log(`
 cloudsession is serving at ${worker.url}
   sessions:  ${worker.url}/sessions

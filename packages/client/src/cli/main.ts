@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander"
 import { exportCommand } from "./commands/export.ts"
 import { importLegacyCommand } from "./commands/import-legacy.ts"
 import { listCommand } from "./commands/list.ts"
+import { serveCommand } from "./commands/serve.ts"
 import { shareCommand } from "./commands/share.ts"
 import { syncCommand } from "./commands/sync.ts"
 import { unshareCommand } from "./commands/unshare.ts"
@@ -22,6 +23,7 @@ function program(): Command {
     urlCommand(),
     exportCommand(),
     importLegacyCommand(),
+    serveCommand(),
   ]) {
     // Subcommands report usage errors through the same path as the root, so they get the same exit code.
     root.addCommand(command.exitOverride().showHelpAfterError("(add --help for usage)"))
