@@ -130,6 +130,19 @@ describe("share lifecycle over the JSON API", () => {
     )
   })
 
+  it("filters the listing by title or directory across all shares with ?q", async () => {
+    const sessionID = uniqueSessionID("findme")
+    const share = await createShare(sessionID, [
+      { type: "session", data: makeSession(sessionID, { title: "Quixotic refactor", directory: "/srv/zebra" }) },
+    ])
+    await createShare(uniqueSessionID("other"))
+    for (const query of ["quixotic", "ZEBRA"]) {
+      const page = (await (await api(`/api/sessions?q=${query}&limit=200`)).json()) as SessionPage
+      expect(page.sessions.map((entry) => entry.id)).toEqual([share.id])
+    }
+    expect((await api(`/api/sessions?q=${"y".repeat(201)}`)).status).toBe(400)
+  })
+
   it("pages the listing newest first", async () => {
     const shares = []
     for (const label of ["page-a", "page-b", "page-c"]) shares.push(await createShare(uniqueSessionID(label)))

@@ -56,6 +56,24 @@ describe("viewer pages", () => {
     expect(bad.html).toContain("Bad page")
   })
 
+  it("searches every share on the server with ?q, keeps the query in paging links and escapes it", async () => {
+    const needle = uniqueSessionID("needle")
+    const match = await fixtureShare(needle)
+    const other = await fixtureShare("haystack")
+    const found = await page(`/sessions?q=${encodeURIComponent(needle.toUpperCase())}`)
+    expect(found.response.status).toBe(200)
+    expect(found.html).toContain(`/share/${match.share.id}`)
+    expect(found.html).not.toContain(`/share/${other.share.id}`)
+    expect(found.html).toContain(`value="${needle.toUpperCase()}"`)
+    const paged = await page(`/sessions?q=view&limit=1`)
+    expect(paged.html).toContain("q=view")
+    const hostile = await page(`/sessions?q=${encodeURIComponent('"><script>alert(1)</script>')}`)
+    expect(hostile.response.status).toBe(200)
+    expect(hostile.html).not.toContain("<script>alert(1)</script>")
+    const tooLong = await page(`/sessions?q=${"x".repeat(201)}`)
+    expect(tooLong.response.status).toBe(400)
+  })
+
   it("renders a share: markdown, reasoning collapsed, tool call, file, diff, model, times", async () => {
     const { share } = await fixtureShare("detail")
     const { response, html } = await page(`/share/${share.id}`)

@@ -22,5 +22,11 @@ export const apiRoutes = new Hono<{ Bindings: Env }>()
     return c.json(await new ShareService(c.env).remove(c.req.param("id"), await jsonBody(c)))
   })
   .get("/sessions", async (c) => {
-    return c.json(await new ShareService(c.env).list({ limit: c.req.query("limit"), cursor: c.req.query("cursor") }))
+    return c.json(
+      await new ShareService(c.env).list({
+        limit: c.req.query("limit"),
+        cursor: c.req.query("cursor"),
+        q: c.req.query("q"),
+      }),
+    )
   })

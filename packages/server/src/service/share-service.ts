@@ -24,9 +24,15 @@ import { parseOrThrow } from "./validate.ts"
 const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(LIMITS.maxPageSize).default(50),
   cursor: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  /** Case-insensitive text that the title or the directory must contain. */
+  q: z.string().trim().max(200).optional(),
 })
 
 const SinceSchema = z.coerce.number().int().min(0).optional()
+
+function matches(entry: SessionIndex, needle: string): boolean {
+  return entry.title.toLowerCase().includes(needle) || entry.directory.toLowerCase().includes(needle)
+}
 
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value
@@ -105,10 +111,12 @@ export class ShareService {
     return unwrap(await this.stub(id).metadata({ shareID: id }))
   }
 
-  /** Listing entries, newest first. The cursor is an offset into that order. */
-  async list(query: { limit?: unknown; cursor?: unknown }): Promise<SessionPage> {
+  /** Listing entries, newest first, optionally only those matching `q`. The cursor is an offset into that order. */
+  async list(query: { limit?: unknown; cursor?: unknown; q?: unknown }): Promise<SessionPage> {
     const page = parseOrThrow(PageQuerySchema, query, "query")
-    const entries = await listIndex(this.env.SESSIONS_STORE)
+    const needle = page.q?.toLowerCase() ?? ""
+    const all = await listIndex(this.env.SESSIONS_STORE)
+    const entries = needle === "" ? all : all.filter((entry) => matches(entry, needle))
     const end = page.cursor + page.limit
     const sessions = entries.slice(page.cursor, end)
     return end < entries.length ? { sessions, cursor: String(end) } : { sessions }

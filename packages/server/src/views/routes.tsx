@@ -40,8 +40,9 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
   .get("/sessions", unlisted, pageHeaders, async (c) => {
     const limit = c.req.query("limit") ?? String(LIST_PAGE_SIZE)
     const cursor = c.req.query("cursor") ?? "0"
+    const query = c.req.query("q") ?? ""
     try {
-      const page = await new ShareService(c.env).list({ limit, cursor })
+      const page = await new ShareService(c.env).list({ limit, cursor, q: query })
       return c.html(
         <SessionList
           nonce={nonceOf(c)}
@@ -49,6 +50,7 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
           cursor={Number(cursor)}
           next={page.cursor}
           limit={Number(limit)}
+          query={query.trim()}
         />,
       )
     } catch (error) {

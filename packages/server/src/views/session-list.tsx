@@ -10,6 +10,14 @@ type ListProps = {
   cursor: number
   next?: string
   limit: number
+  /** Server-side search across all shares (`?q=`); empty for the plain listing. */
+  query: string
+}
+
+function pageHref(props: ListProps, cursor: number | string): string {
+  const params = new URLSearchParams({ cursor: String(cursor), limit: String(props.limit) })
+  if (props.query !== "") params.set("q", props.query)
+  return `/sessions?${params}`
 }
 
 function Row(props: { entry: SessionIndex }) {
@@ -34,14 +42,26 @@ function Row(props: { entry: SessionIndex }) {
   )
 }
 
-/** All shares, newest first, one page at a time; search filters the page in the browser. */
+/**
+ * All shares, newest first, one page at a time. Typing filters the page in the browser at once; submitting the
+ * box (Enter) searches every share on the server.
+ */
 export function SessionList(props: ListProps) {
   const previous = Math.max(0, props.cursor - props.limit)
   return (
     <Layout title="Shared sessions · cloudsession" nonce={props.nonce} script={SEARCH_SCRIPT}>
       <h1>Shared sessions</h1>
-      {/* Hidden until the script runs: without it the box could not filter anything. */}
-      <input type="search" id="search" placeholder="Filter by title or directory" aria-label="Filter sessions" hidden />
+      <form method="get" action="/sessions" role="search">
+        <input
+          type="search"
+          id="search"
+          name="q"
+          value={props.query}
+          maxlength={200}
+          placeholder="Filter by title or directory (Enter searches all shares)"
+          aria-label="Filter sessions"
+        />
+      </form>
       <ul class="sessions" id="sessions">
         {props.sessions.map((entry) => (
           <Row entry={entry} />
@@ -50,10 +70,14 @@ export function SessionList(props: ListProps) {
       <p class="empty" id="no-match" hidden>
         No session on this page matches.
       </p>
-      {props.sessions.length === 0 ? <p class="empty">No shared sessions yet.</p> : null}
+      {props.sessions.length === 0 ? (
+        <p class="empty">
+          {props.query === "" ? "No shared sessions yet." : `No shared session matches “${props.query}”.`}
+        </p>
+      ) : null}
       <nav class="pager">
-        {props.cursor > 0 ? <a href={`/sessions?cursor=${previous}&limit=${props.limit}`}>← Newer</a> : <span />}
-        {props.next === undefined ? null : <a href={`/sessions?cursor=${props.next}&limit=${props.limit}`}>Older →</a>}
+        {props.cursor > 0 ? <a href={pageHref(props, previous)}>← Newer</a> : <span />}
+        {props.next === undefined ? null : <a href={pageHref(props, props.next)}>Older →</a>}
       </nav>
     </Layout>
   )

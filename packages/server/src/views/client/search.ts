@@ -8,7 +8,6 @@ export const SEARCH_SCRIPT = `(() => {
   const none = document.getElementById("no-match");
   if (!input || !none) return;
   const rows = Array.from(document.querySelectorAll("#sessions > li"));
-  input.hidden = false;
   const run = () => {
     const query = input.value.trim().toLowerCase();
     let shown = 0;
