@@ -51,7 +51,7 @@ export function SessionList(props: ListProps) {
   return (
     <Layout title="Shared sessions · cloudsession" nonce={props.nonce} script={SEARCH_SCRIPT}>
       <h1>Shared sessions</h1>
-      <form method="get" action="/sessions" role="search">
+      <form method="get" action="/sessions">
         <input
           type="search"
           id="search"
