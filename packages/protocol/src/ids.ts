@@ -11,8 +11,11 @@ export const ShareIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, "share id must be URL-safe (A-Z a-z 0-9 _ -)")
 
-/** Per-share secrets: ours are 256-bit base64url; legacy ones were UUIDs. */
-export const SecretSchema = z.string().min(16).max(256)
+/**
+ * Per-share secrets: ours are 256-bit base64url; legacy ones were UUIDs. Any non-empty string up to the bound is
+ * accepted, so a wrong secret of an odd length is answered "wrong secret" (403), like any other wrong secret.
+ */
+export const SecretSchema = z.string().min(1).max(256)
 
 /** Client-chosen id of a sync batch; replaying a batch id is a no-op on the server. */
 export const BatchIdSchema = z

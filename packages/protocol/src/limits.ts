@@ -5,6 +5,11 @@
 export const LIMITS = {
   /** Largest JSON body accepted by any HTTP endpoint, and the budget the client packs a batch into. */
   maxBodyBytes: 4 * 1024 * 1024,
+  /**
+   * Largest single item (one part, message, session, diff list or model list), JSON-encoded. A Durable Object's
+   * SQLite refuses strings and rows over 2 MB; refusing early gives the sender a 413 it can act on, not a 500.
+   */
+  maxItemBytes: 1024 * 1024,
   /** Most items in one sync batch. */
   maxBatchItems: 1000,
   /** Longest id (session, message, part, model) we store. */

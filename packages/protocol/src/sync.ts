@@ -1,5 +1,5 @@
 import { z } from "zod"
-import { BatchIdSchema } from "./ids.ts"
+import { BatchIdSchema, SecretSchema } from "./ids.ts"
 import { LIMITS } from "./limits.ts"
 import { FileDiffSchema, MessageSchema, ModelSchema, PartSchema, SessionSchema } from "./opencode.ts"
 
@@ -19,7 +19,7 @@ export const SyncBatchSchema = z.array(SyncDataSchema).max(LIMITS.maxBatchItems)
 
 /** Body of `POST /api/share/:id/sync`. `batchID` makes a retry after a lost reply a no-op. */
 export const SyncRequestSchema = z.object({
-  secret: z.string().min(1).max(256),
+  secret: SecretSchema,
   data: SyncBatchSchema,
   batchID: BatchIdSchema.optional(),
 })
@@ -34,6 +34,6 @@ export type CreateRequest = z.infer<typeof CreateRequestSchema>
 
 /** Body of `DELETE /api/share/:id`. */
 export const DeleteRequestSchema = z.object({
-  secret: z.string().min(1).max(256),
+  secret: SecretSchema,
 })
 export type DeleteRequest = z.infer<typeof DeleteRequestSchema>

@@ -1,4 +1,5 @@
 import type { SessionIndex } from "@cloudsession/protocol"
+import { z } from "zod"
 
 /**
  * Listing entries in R2 at `index/<id>`, the seed's layout, so existing deployments list their old shares too.
@@ -6,22 +7,51 @@ import type { SessionIndex } from "@cloudsession/protocol"
  * 1 000 shares instead of one `get` per share (entries the seed wrote have no metadata and are read with `get`).
  */
 const PREFIX = "index/"
-/** R2 caps customMetadata at 2 KiB; long titles are cut in the copy (the body keeps them whole). */
+/**
+ * Budget for the compact copy in customMetadata, in UTF-8 bytes of its JSON: well under R2's metadata limit.
+ * Long titles and directories are cut in the copy (the body keeps them whole).
+ */
+const METADATA_BYTES = 1536
 const METADATA_TEXT_LIMIT = 300
+
+const encoder = new TextEncoder()
+
+/**
+ * A listing entry as read back from R2. Entries the seed (or an older version) wrote may lack fields, so missing or
+ * odd values get neutral defaults instead of breaking the listing for every share.
+ */
+const count = z.number().int().nonnegative().catch(0)
+const IndexEntrySchema = z.object({
+  id: z.string().min(1),
+  sessionID: z.string().catch(""),
+  title: z.string().catch(""),
+  directory: z.string().catch(""),
+  messageCount: count,
+  partCount: count,
+  diffCount: count,
+  modelCount: count,
+  lastUpdated: z.number().catch(0),
+  syncCount: count,
+  createdAt: z.number().catch(0),
+})
 
 export function indexKey(shareID: string): string {
   return `${PREFIX}${shareID}`
 }
 
-export async function writeIndex(bucket: R2Bucket, entry: SessionIndex): Promise<void> {
-  const compact = {
-    ...entry,
-    title: entry.title.slice(0, METADATA_TEXT_LIMIT),
-    directory: entry.directory.slice(0, METADATA_TEXT_LIMIT),
+/** The entry as JSON that fits the metadata budget: text is cut shorter until it does (escapes can grow it 6×). */
+export function compactEntry(entry: SessionIndex): string {
+  for (let limit = METADATA_TEXT_LIMIT; ; limit = Math.floor(limit / 2)) {
+    const compact = { ...entry, title: entry.title.slice(0, limit), directory: entry.directory.slice(0, limit) }
+    const json = JSON.stringify(compact)
+    if (limit === 0 || encoder.encode(json).byteLength <= METADATA_BYTES) return json
   }
+}
+
+export async function writeIndex(bucket: R2Bucket, entry: SessionIndex): Promise<void> {
   await bucket.put(indexKey(entry.id), JSON.stringify(entry), {
     httpMetadata: { contentType: "application/json" },
-    customMetadata: { entry: JSON.stringify(compact) },
+    customMetadata: { entry: compactEntry(entry) },
   })
 }
 
@@ -32,7 +62,8 @@ export async function deleteIndex(bucket: R2Bucket, shareID: string): Promise<vo
 function parseEntry(text: string | undefined): SessionIndex | undefined {
   if (text === undefined) return undefined
   try {
-    return JSON.parse(text) as SessionIndex
+    const parsed = IndexEntrySchema.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : undefined
   } catch {
     return undefined
   }

@@ -1,9 +1,40 @@
-import type { ShareInfo } from "@cloudsession/protocol"
+import { env, runInDurableObject } from "cloudflare:test"
+import { LIMITS, type ShareInfo } from "@cloudsession/protocol"
 import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { beforeAll, describe, expect, it } from "vitest"
 import { api, createShare, errorOf, uniqueSessionID } from "./helpers.ts"
 
 const oversized = "x".repeat(4 * 1024 * 1024 + 10)
+/** Within the body limit, over the limit for one item (a Durable Object's SQLite refuses rows over 2 MB). */
+const oversizedItem = "y".repeat(LIMITS.maxItemBytes + 10)
+
+/** A body sent without Content-Length, so the limit is enforced while it streams in. */
+function streamed(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text)
+  const chunkSize = 256 * 1024
+  let offset = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close()
+      controller.enqueue(bytes.subarray(offset, offset + chunkSize))
+      offset += chunkSize
+    },
+  })
+}
+
+/** Our tables in a share id's Durable Object (workerd's own `_cf_*` tables aside): none means no share data. */
+async function tablesOf(shareID: string): Promise<number> {
+  const stub = env.SHARES.get(env.SHARES.idFromName(shareID))
+  return runInDurableObject(
+    stub,
+    (_, state) =>
+      state.storage.sql
+        .exec<{ n: number }>(
+          "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+        )
+        .one().n,
+  )
+}
 
 type Misuse = {
   name: string
@@ -76,6 +107,30 @@ const misuses: Misuse[] = [
     code: "payload_too_large",
   },
   {
+    name: "one item over the per-item limit",
+    request: (share) =>
+      sync(share, {
+        secret: share.secret,
+        data: [
+          { type: "part", data: makeTextPart("ses_x", "msg_x", 1, "fine") },
+          { type: "part", data: makeTextPart("ses_x", "msg_x", 2, oversizedItem) },
+        ],
+      }),
+    status: 413,
+    code: "payload_too_large",
+  },
+  {
+    name: "an oversized body streamed without Content-Length",
+    request: (share) =>
+      api(`/api/share/${share.id}/sync`, {
+        method: "POST",
+        body: streamed(JSON.stringify({ secret: share.secret, data: [], pad: oversized })),
+        headers: { "content-type": "application/json" },
+      }),
+    status: 413,
+    code: "payload_too_large",
+  },
+  {
     name: "a part of another session",
     request: (share) =>
       sync(share, {
@@ -108,6 +163,23 @@ const misuses: Misuse[] = [
     code: "bad_request",
   },
   {
+    name: "malformed JSON on delete",
+    request: (share) =>
+      api(`/api/share/${share.id}`, {
+        method: "DELETE",
+        body: "{secret:",
+        headers: { "content-type": "application/json" },
+      }),
+    status: 400,
+    code: "bad_request",
+  },
+  {
+    name: "an oversized delete body",
+    request: (share) => api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret, oversized } }),
+    status: 413,
+    code: "payload_too_large",
+  },
+  {
     name: "a negative ?since",
     request: (share) => api(`/api/share/${share.id}?since=-4`),
     status: 400,
@@ -137,7 +209,7 @@ describe("bad input on the JSON API gets a clear error and changes nothing", () 
     })
   }
 
-  it("answers 404 for an unknown share on every share route", async () => {
+  it("answers 404 for an unknown share on every share route and leaves no storage behind", async () => {
     const unknown = "AAAAAAAAAAAAAAAAAAAAAA"
     const responses = await Promise.all([
       api(`/api/share/${unknown}`),
@@ -149,6 +221,29 @@ describe("bad input on the JSON API gets a clear error and changes nothing", () 
       expect(response.status).toBe(404)
       expect((await errorOf(response)).code).toBe("not_found")
     }
+    expect(await tablesOf(unknown)).toBe(0)
+  })
+
+  it("refuses a create whose first batch holds an item over the per-item limit, and creates nothing", async () => {
+    const sessionID = uniqueSessionID("big-item")
+    const response = await api("/api/share", {
+      method: "POST",
+      json: { sessionID, initialData: [{ type: "part", data: makeTextPart(sessionID, "m", 1, oversizedItem) }] },
+    })
+    expect(response.status).toBe(413)
+    expect((await errorOf(response)).message).toContain("item 0")
+    const listed = (await (await api(`/api/sessions?q=${sessionID}`)).json()) as { sessions: unknown[] }
+    expect(listed.sessions).toHaveLength(0)
+  })
+
+  it("keeps no storage for a deleted share", async () => {
+    const sessionID = uniqueSessionID("gone")
+    const share = await createShare(sessionID, makeSessionItems(sessionID, 3))
+    expect(await tablesOf(share.id)).toBeGreaterThan(0)
+    const removed = await api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret } })
+    expect(removed.status).toBe(200)
+    expect(await tablesOf(share.id)).toBe(0)
+    expect((await api(`/api/share/${share.id}`)).status).toBe(404)
   })
 
   it("refuses a malformed share id before touching storage", async () => {

@@ -1,16 +1,21 @@
 import { env } from "cloudflare:test"
-import type { SessionIndex } from "@cloudsession/protocol"
+import { LIMITS, type SessionIndex } from "@cloudsession/protocol"
 import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { api, errorOf, getShare, syncShare } from "./helpers.ts"
 
 /** A share exactly as the seed Worker stored it: one blob with everything, secret included, plus its index entry. */
-async function putSeedShare(shareID: string, sessionID: string, secret: string) {
+async function putSeedShare(
+  shareID: string,
+  sessionID: string,
+  secret: string,
+  overrides: { session?: unknown; parts?: unknown[] } = {},
+) {
   const now = 1_690_000_000_000
   const blob = {
-    session: makeSession(sessionID, { title: "Seed-era session" }),
+    session: overrides.session ?? makeSession(sessionID, { title: "Seed-era session" }),
     messages: [makeMessage(sessionID, 1, "user"), makeMessage(sessionID, 2)],
-    parts: [makeTextPart(sessionID, "msg_00000001", 1, "legacy text"), { broken: true }],
+    parts: overrides.parts ?? [makeTextPart(sessionID, "msg_00000001", 1, "legacy text"), { broken: true }],
     diffs: [makeDiff("README.md"), makeDiff("README.md")],
     models: [makeModel()],
     metadata: { createdAt: now, lastUpdated: now + 5, syncCount: 7, secret, sessionID },
@@ -21,7 +26,8 @@ async function putSeedShare(shareID: string, sessionID: string, secret: string) 
     title: "Seed-era session",
     directory: "/home/dev/project",
     messageCount: 2,
-    partCount: 1,
+    // Stale on purpose: the import must rewrite the entry from what it actually stored.
+    partCount: 99,
     diffCount: 2,
     modelCount: 1,
     lastUpdated: now + 5,
@@ -37,6 +43,10 @@ describe("shares stored in the seed's layout", () => {
     const secret = "6f1c1f0e-5b7a-5d1e-9c0e-2f4b8a1d3c5e"
     await putSeedShare("ab12cd34", "ses_legacy_0001ab12cd34", secret)
 
+    // Listed before anyone opened it: the seed's entry has no metadata copy and is read whole.
+    const before = (await (await api("/api/sessions?q=Seed-era")).json()) as { sessions: SessionIndex[] }
+    expect(before.sessions.find((entry) => entry.id === "ab12cd34")).toMatchObject({ partCount: 99 })
+
     const snapshot = await getShare("ab12cd34")
     expect(snapshot.session.title).toBe("Seed-era session")
     expect(snapshot.messages).toHaveLength(2)
@@ -46,8 +56,10 @@ describe("shares stored in the seed's layout", () => {
     expect(snapshot.metadata).toMatchObject({ syncCount: 7, createdAt: 1_690_000_000_000 })
     expect(JSON.stringify(snapshot)).not.toContain(secret)
 
-    const listed = (await (await api("/api/sessions?limit=200")).json()) as { sessions: SessionIndex[] }
-    expect(listed.sessions.find((entry) => entry.id === "ab12cd34")).toMatchObject({ title: "Seed-era session" })
+    const listed = (await (await api("/api/sessions?q=Seed-era")).json()) as { sessions: SessionIndex[] }
+    expect(listed.sessions.find((entry) => entry.id === "ab12cd34")).toMatchObject({ partCount: 1, messageCount: 2 })
+    const rewritten = await env.SESSIONS_STORE.head("index/ab12cd34")
+    expect(rewritten?.customMetadata?.entry).toContain('"partCount":1')
 
     const wrong = await api("/api/share/ab12cd34/sync", {
       method: "POST",
@@ -71,6 +83,31 @@ describe("shares stored in the seed's layout", () => {
     expect(await env.SESSIONS_STORE.get("share/zz98yy76")).toBeNull()
     expect(await env.SESSIONS_STORE.get("index/zz98yy76")).toBeNull()
     expect((await api("/api/share/zz98yy76")).status).toBe(404)
+  })
+
+  it("keep what is usable when parts of the blob are not: a bad session object, an oversized part", async () => {
+    const secret = "1a2b3c4d-aaaa-5bbb-8ccc-ddddeeeeffff"
+    const sessionID = "ses_legacy_0003qq11ww22"
+    await putSeedShare("qq11ww22", sessionID, secret, {
+      session: { id: sessionID, title: 42 },
+      parts: [
+        makeTextPart(sessionID, "msg_00000001", 1, "kept"),
+        makeTextPart(sessionID, "msg_00000001", 2, "z".repeat(LIMITS.maxItemBytes + 1)),
+      ],
+    })
+    const snapshot = await getShare("qq11ww22")
+    expect(snapshot.session).toEqual({ id: sessionID })
+    expect(snapshot.parts).toEqual([makeTextPart(sessionID, "msg_00000001", 1, "kept")])
+    expect(snapshot.messages).toHaveLength(2)
+  })
+
+  it("list seed entries that lack fields without failing the listing or search", async () => {
+    await env.SESSIONS_STORE.put("index/partial1", JSON.stringify({ id: "partial1", lastUpdated: 5 }))
+    const response = await api("/api/sessions?q=anything-at-all")
+    expect(response.status).toBe(200)
+    const all = (await (await api("/api/sessions?limit=200")).json()) as { sessions: SessionIndex[] }
+    expect(all.sessions.find((entry) => entry.id === "partial1")).toMatchObject({ title: "", partCount: 0 })
+    await env.SESSIONS_STORE.delete("index/partial1")
   })
 
   it("answers 404 for an id with neither a Durable Object nor a seed blob", async () => {

@@ -2,6 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test"
 import type { ShareInfo, SyncData } from "@cloudsession/protocol"
 import { chunk, makeDiff, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
+import { sha256Hex } from "../src/service/crypto.ts"
 import { api, createShare, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
 
 function tenParts(sessionID: string, from: number): SyncData[] {
@@ -96,9 +97,29 @@ describe("share storage", () => {
     const stored = await runInDurableObject(stub, (_, state) =>
       state.storage.sql.exec<{ secret_hash: string }>("SELECT secret_hash FROM share").one(),
     )
-    expect(stored.secret_hash).toMatch(/^[0-9a-f]{64}$/)
-    expect(stored.secret_hash).not.toContain(share.secret)
+    expect(stored.secret_hash).toBe(await sha256Hex(share.secret))
     const listing = await env.SESSIONS_STORE.get(`index/${share.id}`)
     expect(await listing?.text()).not.toContain(share.secret)
+  })
+
+  it("answers a sync racing a delete with success or 404, never a server error, and keeps nothing", async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const sessionID = uniqueSessionID(`delete-race-${round}`)
+      const share = await createShare(sessionID, makeSessionItems(sessionID, 3))
+      const sync = (from: number) =>
+        api(`/api/share/${share.id}/sync`, {
+          method: "POST",
+          json: { secret: share.secret, data: tenParts(sessionID, from) },
+        })
+      const [first, removed, second] = await Promise.all([
+        sync(1000),
+        api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret } }),
+        sync(2000),
+      ])
+      expect(removed.status).toBe(200)
+      for (const response of [first, second])
+        expect([200, 404], await response.clone().text()).toContain(response.status)
+      expect((await api(`/api/share/${share.id}`)).status).toBe(404)
+    }
   })
 })

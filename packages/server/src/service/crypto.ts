@@ -23,8 +23,29 @@ export function newSecret(): string {
 }
 
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))
+  return hexOf(await sha256Bytes(value))
+}
+
+/**
+ * Constant-time check of a presented secret's digest against a stored hex SHA-256. Both are 32-byte digests, so
+ * nothing about the secret's length leaks; synchronous, so a Durable Object can run it inside its write transaction.
+ */
+export function digestMatchesHex(presented: ArrayBuffer, storedHex: string): boolean {
+  const stored = bytesOfHex(storedHex)
+  if (stored === undefined || stored.byteLength !== presented.byteLength) return false
+  return crypto.subtle.timingSafeEqual(presented, stored)
+}
+
+function hexOf(digest: ArrayBuffer): string {
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("")
+}
+
+function bytesOfHex(hex: string): ArrayBuffer | undefined {
+  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return undefined
+  const bytes = new Uint8Array(hex.length / 2)
+  for (let index = 0; index < bytes.length; index += 1)
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16)
+  return bytes.buffer
 }
 
 /**
@@ -32,10 +53,11 @@ export async function sha256Hex(value: string): Promise<string> {
  * buffers whatever the inputs' lengths (timingSafeEqual requires that, and length itself must not leak).
  */
 export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const [left, right] = await Promise.all([digestBytes(a), digestBytes(b)])
+  const [left, right] = await Promise.all([sha256Bytes(a), sha256Bytes(b)])
   return crypto.subtle.timingSafeEqual(left, right)
 }
 
-async function digestBytes(value: string): Promise<ArrayBuffer> {
+/** SHA-256 of a value; taken once per presented secret so the check against the stored hash can run synchronously. */
+export async function sha256Bytes(value: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))
 }

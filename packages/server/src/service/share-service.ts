@@ -3,6 +3,7 @@ import {
   DeleteRequestSchema,
   type DeleteResult,
   LIMITS,
+  SecretSchema,
   type SessionIndex,
   type SessionPage,
   ShareError,
@@ -32,6 +33,12 @@ const SinceSchema = z.coerce.number().int().min(0).optional()
 
 function matches(entry: SessionIndex, needle: string): boolean {
   return entry.title.toLowerCase().includes(needle) || entry.directory.toLowerCase().includes(needle)
+}
+
+const encoder = new TextEncoder()
+
+function utf8Length(text: string): number {
+  return encoder.encode(text).byteLength
 }
 
 function unwrap<T>(outcome: Outcome<T>): T {
@@ -95,7 +102,7 @@ export class ShareService {
   /** Check a share's secret; used to hand out a capability bound to the share. */
   async verify(shareID: unknown, secret: unknown): Promise<SessionIndex> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
-    const checked = parseOrThrow(z.string().min(1).max(256), secret, "secret")
+    const checked = parseOrThrow(SecretSchema, secret, "secret")
     return unwrap(await this.stub(id).verify({ shareID: id, secret: checked }))
   }
 
@@ -122,14 +129,27 @@ export class ShareService {
     return end < entries.length ? { sessions, cursor: String(end) } : { sessions }
   }
 
-  /** Bounds the schema cannot express: a deployment's lower item cap, and the batch's encoded size (RPC path). */
+  /**
+   * Bounds the schema cannot express: a deployment's lower item cap, each item's encoded size (SQLite in a Durable
+   * Object refuses rows over 2 MB), and the batch's encoded size (the RPC path has no HTTP body limit in front).
+   */
   private checkBatch(data: SyncData[]): void {
     if (data.length > this.limits.maxBatchItems) {
-      throw new ShareError("payload_too_large", `a batch holds at most ${this.limits.maxBatchItems} items`)
+      throw new ShareError("bad_request", `a batch holds at most ${this.limits.maxBatchItems} items`)
     }
-    const bytes = new TextEncoder().encode(JSON.stringify(data)).byteLength
-    if (bytes > this.limits.maxBodyBytes) {
-      throw new ShareError("payload_too_large", `a batch is at most ${this.limits.maxBodyBytes} bytes (got ${bytes})`)
+    let total = 0
+    for (const [index, item] of data.entries()) {
+      const bytes = utf8Length(JSON.stringify(item))
+      if (bytes > LIMITS.maxItemBytes) {
+        throw new ShareError(
+          "payload_too_large",
+          `item ${index} (${item.type}) is ${bytes} bytes; one item is at most ${LIMITS.maxItemBytes} bytes`,
+        )
+      }
+      total += bytes
+    }
+    if (total > this.limits.maxBodyBytes) {
+      throw new ShareError("payload_too_large", `a batch is at most ${this.limits.maxBodyBytes} bytes (got ${total})`)
     }
   }
 

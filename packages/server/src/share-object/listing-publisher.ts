@@ -33,6 +33,19 @@ export class ListingPublisher {
     })
   }
 
+  /**
+   * After a create or an import, which have already committed: write now, and if R2 fails leave the entry to the
+   * alarm (which retries) rather than fail a request whose share exists, so its creator still gets the secret.
+   */
+  async publishPromptly(): Promise<void> {
+    try {
+      await this.publishNow()
+    } catch (error) {
+      console.warn(`listing entry not written (${error instanceof Error ? error.name : "error"}); retrying by alarm`)
+      await this.publishSoon()
+    }
+  }
+
   /** After a sync: one pending alarm covers every change until it fires. */
   async publishSoon(): Promise<void> {
     if (this.scheduled) return

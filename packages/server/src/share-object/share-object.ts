@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers"
 import type { SessionIndex, ShareSnapshot, SyncData, SyncResult } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
-import { constantTimeEqual, sha256Hex } from "../service/crypto.ts"
+import { digestMatchesHex, sha256Bytes, sha256Hex } from "../service/crypto.ts"
 import { foreignItem } from "./consistency.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { ListingPublisher } from "./listing-publisher.ts"
@@ -37,7 +37,6 @@ export class ShareObject extends DurableObject<Env> {
     super(ctx, env)
     this.sql = new MeteredSql(ctx.storage.sql)
     this.store = new ShareStore(this.sql)
-    this.store.migrate()
     this.viewers = new Viewers(ctx)
     this.listing = new ListingPublisher(ctx.storage, env.SESSIONS_STORE, () => {
       const header = this.store.header()
@@ -50,9 +49,9 @@ export class ShareObject extends DurableObject<Env> {
     const mismatch = foreignItem(input.initialData, input.sessionID)
     if (mismatch !== undefined) return failure("bad_request", mismatch)
     const session = { id: input.sessionID, title: "", directory: "", time: { created: input.now, updated: input.now } }
-    this.sql.takeCost()
+    this.store.migrate()
     const applied = this.ctx.storage.transactionSync(() => {
-      this.store.insertHeader({
+      const header = this.store.insertHeader({
         id: input.shareID,
         sessionID: input.sessionID,
         secretHash: input.secretHash,
@@ -62,7 +61,7 @@ export class ShareObject extends DurableObject<Env> {
         syncCount: 0,
       })
       if (input.initialData.length === 0) return { version: 0, syncCount: 0 }
-      return this.store.applyBatch(input.initialData, input.now, true)
+      return this.store.applyBatch(header, input.initialData, input.now, true)
     })
     const result: SyncResult = {
       success: true,
@@ -71,20 +70,24 @@ export class ShareObject extends DurableObject<Env> {
       duplicate: false,
       cost: this.sql.takeCost(),
     }
-    await this.listing.publishNow()
+    await this.listing.publishPromptly()
     return success(result)
   }
 
   async sync(input: SyncInput): Promise<Outcome<SyncResult>> {
-    const header = await this.authorize(input)
-    if (!header.ok) return header
-    const mismatch = foreignItem(input.data, header.value.session_id)
-    if (mismatch !== undefined) return failure("bad_request", mismatch)
+    if ((await this.load(input.shareID)) === undefined) return failure("not_found", "share not found")
+    const presented = await sha256Bytes(input.secret)
     this.sql.takeCost()
-    const outcome = this.ctx.storage.transactionSync(() => {
+    // From the secret check to the last write nothing awaits, so no other request (a delete, a racing sync) can run
+    // in between: the batch lands whole on the share whose secret was checked, or not at all.
+    const outcome = this.ctx.storage.transactionSync((): Outcome<SyncResult> => {
+      const header = this.authorized(input.shareID, presented)
+      if (!header.ok) return header
+      const mismatch = foreignItem(input.data, header.value.session_id)
+      if (mismatch !== undefined) return failure("bad_request", mismatch)
       const seen = input.batchID === undefined ? undefined : this.store.findBatch(input.batchID)
-      if (seen !== undefined) return { ...seen, applied: 0, duplicate: true }
-      const applied = this.store.applyBatch(input.data, input.now, true)
+      if (seen !== undefined) return success({ ...seen, applied: 0, duplicate: true })
+      const applied = this.store.applyBatch(header.value, input.data, input.now, true)
       const result: SyncResult = {
         success: true,
         ...applied,
@@ -93,9 +96,10 @@ export class ShareObject extends DurableObject<Env> {
         cost: { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 },
       }
       if (input.batchID !== undefined) this.store.recordBatch(input.batchID, result)
-      return result
+      return success(result)
     })
-    const result = { ...outcome, cost: this.sql.takeCost() }
+    if (!outcome.ok) return outcome
+    const result = { ...outcome.value, cost: this.sql.takeCost() }
     if (result.duplicate) return success(result)
     // Only the new version: viewers fetch sanitised fragments of what changed, so a big batch is not fanned out raw.
     this.viewers.broadcast({ type: "sync", version: result.version })
@@ -109,7 +113,8 @@ export class ShareObject extends DurableObject<Env> {
     // The legacy blob goes first: were it left, the next access would import the share again.
     await this.env.SESSIONS_STORE.delete(legacyBlobKey(input.shareID))
     await this.ctx.storage.deleteAll()
-    this.store.migrate()
+    // No tables are recreated: a deleted share's object keeps no storage, like one that never existed.
+    this.store.forget()
     this.viewers.closeAll("share deleted")
     await this.listing.unpublish(input.shareID)
     return success({ success: true })
@@ -155,10 +160,15 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   private async authorize(input: AuthInput): Promise<Outcome<ShareRow>> {
-    const header = await this.load(input.shareID)
-    if (header === undefined) return failure("not_found", "share not found")
-    const matches = await constantTimeEqual(await sha256Hex(input.secret), header.secret_hash)
-    if (!matches) return failure("forbidden", "invalid secret for this share")
+    if ((await this.load(input.shareID)) === undefined) return failure("not_found", "share not found")
+    return this.authorized(input.shareID, await sha256Bytes(input.secret))
+  }
+
+  /** Synchronous secret check against the current header, for use inside a write transaction. */
+  private authorized(shareID: string, presented: ArrayBuffer): Outcome<ShareRow> {
+    const header = this.store.header()
+    if (header === undefined || header.id !== shareID) return failure("not_found", "share not found")
+    if (!digestMatchesHex(presented, header.secret_hash)) return failure("forbidden", "invalid secret for this share")
     return success(header)
   }
 
@@ -184,8 +194,9 @@ export class ShareObject extends DurableObject<Env> {
     // Another request may have imported while this one awaited R2.
     const existing = this.store.header()
     if (existing !== undefined) return existing
+    this.store.migrate()
     this.ctx.storage.transactionSync(() => {
-      this.store.insertHeader({
+      const header = this.store.insertHeader({
         id: shareID,
         sessionID: legacy.sessionID,
         secretHash,
@@ -194,9 +205,9 @@ export class ShareObject extends DurableObject<Env> {
         lastUpdated: legacy.lastUpdated,
         syncCount: legacy.syncCount,
       })
-      this.store.applyBatch(legacy.items, legacy.lastUpdated, false)
+      this.store.applyBatch(header, legacy.items, legacy.lastUpdated, false)
     })
-    await this.listing.publishNow()
+    await this.listing.publishPromptly()
     return this.store.header()
   }
 }

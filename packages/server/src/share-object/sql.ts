@@ -29,6 +29,13 @@ export class MeteredSql {
     return this.all<Row>(query, ...bindings)[0]
   }
 
+  /** A statement that always yields a row (e.g. `INSERT … RETURNING`); a missing row is a bug, not an outcome. */
+  one<Row extends Record<string, SqlStorageValue>>(query: string, ...bindings: SqlValue[]): Row {
+    const row = this.first<Row>(query, ...bindings)
+    if (row === undefined) throw new Error("statement returned no row")
+    return row
+  }
+
   run(query: string, ...bindings: SqlValue[]): void {
     this.all(query, ...bindings)
   }

@@ -39,23 +39,38 @@ export function modelKey(model: Model): string {
 export class ShareStore {
   private readonly sql: MeteredSql
 
+  /**
+   * Tables are created with the share (create, import), not when the object starts: a request for an unknown id
+   * then leaves no storage behind. An object that already holds a share gets any table added since it was made.
+   */
+  private ready: boolean
+
   constructor(sql: MeteredSql) {
     this.sql = sql
+    this.ready = sql.first("SELECT 1 AS hit FROM sqlite_master WHERE type = 'table' AND name = 'share'") !== undefined
+    if (this.ready) this.migrate()
   }
 
   migrate(): void {
     for (const statement of SCHEMA_STATEMENTS) this.sql.run(statement)
     this.sql.takeCost()
+    this.ready = true
+  }
+
+  /** The object's storage was wiped (share deleted): it has no tables any more. */
+  forget(): void {
+    this.ready = false
   }
 
   header(): ShareRow | undefined {
+    if (!this.ready) return undefined
     return this.sql.first<ShareRow>("SELECT * FROM share WHERE singleton = 1")
   }
 
-  insertHeader(share: NewShare): void {
-    this.sql.run(
+  insertHeader(share: NewShare): ShareRow {
+    return this.sql.one<ShareRow>(
       `INSERT INTO share (singleton, id, session_id, secret_hash, created_at, last_updated, sync_count, version,
-        session, session_version) VALUES (1, ?, ?, ?, ?, ?, ?, 0, ?, 0)`,
+        session, session_version) VALUES (1, ?, ?, ?, ?, ?, ?, 0, ?, 0) RETURNING *`,
       share.id,
       share.sessionID,
       share.secretHash,
@@ -80,12 +95,15 @@ export class ShareStore {
   }
 
   /**
-   * Apply one batch as the next version: upserts keyed by id, counters kept incrementally.
-   * Returns the number of items applied. Callers wrap this in a transaction.
+   * Apply one batch on top of `header` (read in the same transaction) as the next version: upserts keyed by id,
+   * counters kept incrementally. Returns the new version and sync count. Callers wrap this in a transaction.
    */
-  applyBatch(items: SyncData[], now: number, bumpSyncCount: boolean): { version: number; syncCount: number } {
-    const header = this.header()
-    if (header === undefined) throw new Error("applyBatch on an uninitialised share")
+  applyBatch(
+    header: ShareRow,
+    items: SyncData[],
+    now: number,
+    bumpSyncCount: boolean,
+  ): { version: number; syncCount: number } {
     const version = header.version + 1
     const counts: Counts = {
       message_count: header.message_count,
