@@ -52,6 +52,16 @@ export async function syncShare(share: ShareInfo, data: SyncData[]): Promise<Syn
   return (await response.json()) as SyncResult
 }
 
+/** Delete a share with its secret, as its owner would. */
+export async function deleteShare(share: ShareInfo): Promise<void> {
+  const response = await fetch(`${workerUrl()}/api/share/${share.id}`, {
+    method: "DELETE",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ secret: share.secret }),
+  })
+  expect(response.status, await response.clone().text()).toBe(200)
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })

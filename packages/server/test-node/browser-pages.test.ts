@@ -66,6 +66,32 @@ describe("pages in headless Chromium", () => {
     await page.close()
   })
 
+  it("searches every share on the server when Enter is pressed (?q=)", async () => {
+    const tag = Date.now().toString(36)
+    const needle = uniqueSessionID("needle")
+    await createShare(needle, viewFixture(needle, `Needle ${tag} lexer`))
+    // Listed by last update in ms: let the clock move so the needle is strictly older and off a one-row page.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const newer = uniqueSessionID("newer")
+    await createShare(newer, viewFixture(newer, `Newer ${tag} printer`))
+    const page = await browser.newPage({ viewport: DESKTOP })
+    await page.goto(`${workerUrl()}/sessions?limit=1`)
+    // Every row in the page, hidden or not: the client-side filter only hides rows, the server search drops them.
+    const rows = () => page.locator("#sessions > li").allTextContents()
+    expect((await rows()).join("\n")).toContain(`Newer ${tag} printer`)
+    expect((await rows()).join("\n")).not.toContain(`Needle ${tag}`)
+
+    await page.fill("#search", `needle ${tag}`)
+    await Promise.all([page.waitForURL(/[?&]q=/, { timeout: 5000 }), page.press("#search", "Enter")])
+    expect(new URL(page.url()).pathname).toBe("/sessions")
+    expect(new URL(page.url()).searchParams.get("q")).toBe(`needle ${tag}`)
+    const found = await rows()
+    expect(found).toHaveLength(1)
+    expect(found[0]).toContain(`Needle ${tag} lexer`)
+    expect(await page.inputValue("#search")).toBe(`needle ${tag}`)
+    await page.close()
+  })
+
   it("renders a fixture session: markdown, reasoning, tool call, diff, model", async () => {
     const sessionID = uniqueSessionID("detail")
     const share = await createShare(sessionID, viewFixture(sessionID))

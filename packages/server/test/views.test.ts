@@ -1,7 +1,7 @@
 import type { ShareInfo } from "@cloudsession/protocol"
 import { makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
-import { api, createShare, syncShare, uniqueSessionID } from "./helpers.ts"
+import { api, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
 import { HOSTILE_MARKDOWN, viewFixture } from "./view-fixture.ts"
 
 type Fragment = { id: string; parent?: string; html: string }
@@ -32,7 +32,11 @@ describe("viewer pages", () => {
 
   it("lists shares with their title and directory, newest first, unindexed", async () => {
     const older = await fixtureShare("list-older")
+    // The list orders by lastUpdated (ms), ties by random id: make sure the clock has moved before the second one.
+    const olderUpdated = (await getShare(older.share.id)).metadata.lastUpdated
+    while (Date.now() <= olderUpdated) await new Promise((resolve) => setTimeout(resolve, 2))
     const newer = await fixtureShare("list-newer")
+    expect((await getShare(newer.share.id)).metadata.lastUpdated).toBeGreaterThan(olderUpdated)
     const { response, html } = await page("/sessions")
     expect(response.status).toBe(200)
     expect(response.headers.get("content-type")).toContain("text/html")
@@ -113,6 +117,10 @@ describe("viewer pages", () => {
     const nonce = nonceOf(csp)
     expect(csp).toContain("default-src 'none'")
     expect(csp).toContain("frame-ancestors 'none'")
+    // The list page's search box submits to /sessions; nothing may post elsewhere.
+    expect(csp).toContain("form-action 'self'")
+    // Images only as inline data: an image URL, even our own, would be a request from every viewer.
+    expect(csp).toMatch(/img-src data:(;|$)/)
     expect(first.response.headers.get("x-robots-tag")).toContain("noindex")
     const scripts = first.html.match(/<script[^>]*>/g) ?? []
     expect(scripts).toEqual([`<script nonce="${nonce}">`])
@@ -139,6 +147,26 @@ describe("viewer pages", () => {
     const hostile = fragments.fragments.find((fragment) => fragment.id === "part-prt_00000009")
     expect(hostile?.html).toContain("Hostile content below.")
     expect(hostile?.html).not.toMatch(/<script>|onerror|<svg|<iframe|href="javascript:/i)
+  })
+
+  it("keeps only data: image sources, so a share cannot make its viewers request anything", async () => {
+    const { share, sessionID } = await fixtureShare("images")
+    const pixel = "data:image/png;base64,iVBORw0KGgo="
+    const text = [
+      "![ours](/api/sessions?q=leak)",
+      "![relative](leak.png)",
+      "![remote](https://tracker.example/p.gif)",
+      '<img src="//tracker.example/q.gif" alt="protocol-relative">',
+      '<img src="&#x2F;api&#x2F;sessions" alt="encoded">',
+      `![inline](${pixel})`,
+    ].join("\n\n")
+    await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_00000002", 9, text) }])
+    const { html } = await page(`/share/${share.id}`)
+    const body = html.slice(html.indexOf('id="part-prt_00000009"'))
+    const images = body.slice(0, body.indexOf("</div>")).match(/<img[^>]*>/g) ?? []
+    expect(images).toHaveLength(6)
+    const sources = images.map((image) => /src="([^"]*)"/.exec(image)?.[1])
+    expect(sources).toEqual([undefined, undefined, undefined, undefined, undefined, pixel])
   })
 
   it("answers unknown and malformed share ids with a 404 page", async () => {
@@ -185,8 +213,14 @@ describe("fragments for live updates", () => {
   })
 })
 
-async function openViewer(id: string): Promise<{ socket: WebSocket; messages: unknown[] }> {
-  const response = await api(`/ws/${id}`, { headers: { Upgrade: "websocket" } })
+function upgrade(id: string, ip?: string): Promise<Response> {
+  const headers: Record<string, string> = { Upgrade: "websocket" }
+  if (ip !== undefined) headers["CF-Connecting-IP"] = ip
+  return api(`/ws/${id}`, { headers })
+}
+
+async function openViewer(id: string, ip?: string): Promise<{ socket: WebSocket; messages: unknown[] }> {
+  const response = await upgrade(id, ip)
   expect(response.status).toBe(101)
   const socket = response.webSocket
   if (socket === null) throw new Error("no socket in the upgrade response")
@@ -238,9 +272,48 @@ describe("viewer sockets", () => {
 
   it("caps viewers per share", async () => {
     const { share } = await fixtureShare("socket-cap")
-    const viewers = await Promise.all(Array.from({ length: 200 }, () => openViewer(share.id)))
-    const refused = await api(`/ws/${share.id}`, { headers: { Upgrade: "websocket" } })
+    // 200 sockets from 10 clients, each within its own cap: the share's cap is what refuses the next one.
+    const viewers = await Promise.all(
+      Array.from({ length: 200 }, (_, index) => openViewer(share.id, `198.51.100.${index % 10}`)),
+    )
+    const refused = await upgrade(share.id, "198.51.100.99")
     expect(refused.status).toBe(429)
+    expect(await errorOf(refused)).toMatchObject({ code: "too_many_requests" })
     for (const viewer of viewers) viewer.socket.close(1000, "done")
+  })
+
+  it("caps viewers per client, so one client cannot fill a share", async () => {
+    const { share } = await fixtureShare("socket-client-cap")
+    const mine = await Promise.all(Array.from({ length: 20 }, () => openViewer(share.id, "203.0.113.7")))
+    const refused = await upgrade(share.id, "203.0.113.7")
+    expect(refused.status).toBe(429)
+    expect((await errorOf(refused)).message).toContain("this client")
+    // Someone else still gets in.
+    const other = await openViewer(share.id, "203.0.113.8")
+    // Closing one of its sockets gives the client its slot back.
+    const first = mine[0]
+    if (first === undefined) throw new Error("no socket")
+    const closed = new Promise((resolve) => first.socket.addEventListener("close", resolve))
+    first.socket.close(1000, "done")
+    await closed
+    let again = await upgrade(share.id, "203.0.113.7")
+    for (let tries = 0; again.status !== 101 && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      again = await upgrade(share.id, "203.0.113.7")
+    }
+    expect(again.status).toBe(101)
+    again.webSocket?.accept()
+    again.webSocket?.close(1000, "done")
+    for (const viewer of [...mine.slice(1), other]) viewer.socket.close(1000, "done")
+  })
+
+  it("counts an IPv6 client by its /64", async () => {
+    const { share } = await fixtureShare("socket-ipv6")
+    const mine = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => openViewer(share.id, `2001:db8:7:1::${(index + 1).toString(16)}`)),
+    )
+    expect((await upgrade(share.id, "2001:0db8:0007:0001:ffff:ffff:ffff:1")).status).toBe(429)
+    const neighbour = await openViewer(share.id, "2001:db8:7:2::1")
+    for (const viewer of [...mine, neighbour]) viewer.socket.close(1000, "done")
   })
 })

@@ -4,11 +4,12 @@ import xss, { type IFilterXSSOptions, type IWhiteList } from "xss"
 /**
  * Markdown → HTML for untrusted text (model output, tool output, user prompts). `marked` renders and passes raw
  * HTML through, so everything it produces goes through js-xss with a tight allow list: only the tags markdown
- * itself emits, no event handlers, no style, and URLs limited by js-xss to http(s)/mailto/relative/data:image.
- * Tags outside the list are escaped (shown as text) rather than dropped, so a prompt that mentions `<script>` still
- * reads the same.
+ * itself emits, no event handlers, no style, and URLs limited by js-xss to http(s)/mailto/relative. Images keep only
+ * `data:image/` sources. Tags outside the list are escaped (shown as text) rather than dropped, so a prompt that
+ * mentions `<script>` still reads the same. The live script's browser-side pass (client/sanitize.ts) is built from
+ * this same list.
  */
-const ALLOWED: IWhiteList = {
+export const MARKDOWN_ALLOWED: IWhiteList = {
   a: ["href", "title"],
   blockquote: [],
   br: [],
@@ -38,14 +39,20 @@ const ALLOWED: IWhiteList = {
   ul: [],
 }
 
+/** The only image sources kept, here and in the browser: inline data, never a request. */
+export const IMAGE_DATA = /^data:image\//i
+
 // js-xss is CommonJS with exports assigned in loops, which ESM interop cannot always see as named exports; its
 // default export (the filter function) is the one entry point every bundler agrees on.
 const OPTIONS: IFilterXSSOptions = {
-  whiteList: ALLOWED,
+  whiteList: MARKDOWN_ALLOWED,
   // Comments could hide content from a reader of the source; there is no reason to keep them.
   allowCommentTag: false,
   css: false,
   onTagAttr: (tag, name, value) => {
+    // An image loads as soon as a viewer opens the page, with the viewer's cookies and from the viewer's network:
+    // a relative or remote src would make every viewer call our own endpoints (or anyone's). Only inline data.
+    if (tag === "img" && name === "src") return IMAGE_DATA.test(value.trim()) ? undefined : ""
     // `<ol start>` is the one non-URL attribute we keep; anything but digits is dropped. Other attributes fall
     // through to js-xss's own checks (allow list, URL schemes).
     if (tag !== "ol" || name !== "start") return undefined

@@ -3,18 +3,20 @@ import { NONCE, secureHeaders } from "hono/secure-headers"
 
 /**
  * Headers for HTML pages. Shared sessions hold arbitrary model and tool output; besides sanitising it, the CSP
- * makes sure nothing in it can run or load: only our own nonce'd inline script and style, images only from here
- * or inline data, network only back to this origin (the fragments fetch and the live socket).
+ * makes sure nothing in it can run or load: only our own nonce'd inline script and style, images only as inline
+ * data (an image URL, even our own, would make every viewer's browser send a request just by opening the page),
+ * network only back to this origin (the fragments fetch and the live socket), forms only back to this origin (the
+ * list page's search box submits to /sessions).
  */
 export const pageHeaders: MiddlewareHandler = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'none'"],
     scriptSrc: [NONCE],
     styleSrc: [NONCE],
-    imgSrc: ["'self'", "data:"],
+    imgSrc: ["data:"],
     connectSrc: ["'self'"],
     baseUri: ["'none'"],
-    formAction: ["'none'"],
+    formAction: ["'self'"],
     frameAncestors: ["'none'"],
   },
   xFrameOptions: "DENY",

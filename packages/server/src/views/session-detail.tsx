@@ -36,6 +36,9 @@ export function SessionDetail(props: { snapshot: ShareSnapshot; nonce: string })
     >
       <div id="session" data-share={snapshot.id} data-version={String(snapshot.metadata.version)}>
         <SessionHead session={snapshot.session} metadata={snapshot.metadata} />
+        <p class="notice" id="share-gone" role="status" hidden>
+          This share has been deleted. The page shows what it held and no longer updates.
+        </p>
         <div class="meta">
           <span id="live-status" class="badge connecting" data-state="connecting">
             connecting

@@ -24,7 +24,8 @@ h2 { font-size: 1.05rem; margin: 28px 0 10px; color: var(--muted); font-weight: 
 .badge { display: inline-block; font: 600 0.72rem/1.6 var(--mono); padding: 0 7px; border-radius: 999px;
   border: 1px solid var(--line); color: var(--muted); white-space: nowrap; }
 .badge.ok, .badge.live { color: var(--accent); border-color: #2f5e4d; }
-.badge.error, .badge.offline { color: var(--del-text); border-color: #5e2f2f; }
+.badge.error, .badge.offline, .badge.gone { color: var(--del-text); border-color: #5e2f2f; }
+.notice { margin: 12px 0; padding: 10px 14px; border: 1px solid #5e2f2f; border-radius: 8px; color: var(--del-text); }
 .badge.running, .badge.pending, .badge.connecting { color: var(--warn); border-color: #5e4d1f; }
 input[type=search] { width: 100%; background: var(--panel); color: var(--text); border: 1px solid var(--line);
   border-radius: 8px; padding: 10px 12px; font: inherit; }

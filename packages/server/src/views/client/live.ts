@@ -1,28 +1,38 @@
+import { SANITIZE_SCRIPT } from "./sanitize.ts"
+
 /**
  * The share page's one inline script (it runs under a CSP nonce). It keeps the page current:
  *
  * - opens `/ws/<id>`; the socket only says "version N exists" (`hello` on connect, `sync` after each batch);
  * - when N is ahead of the page, it fetches `/share/<id>/fragments?since=<page version>`: HTML of what changed,
- *   rendered and sanitised by the server with the same components as the page, so the browser never turns
- *   untrusted text into HTML itself;
+ *   rendered and sanitised by the server with the same components as the page, and sanitised again here with
+ *   DOMPurify (sanitize.ts) before it touches the document, so the browser never turns untrusted text into HTML
+ *   unchecked;
  * - replaces elements by id (an updated part is swapped, not duplicated) or inserts them in id order;
  * - reconnects with capped exponential backoff and catches up from its version, so nothing sent while it was
- *   away is lost.
+ *   away is lost; a failed catch-up retries on the same backoff;
+ * - stops, and says so, once the share is deleted: the socket is closed with reason "share deleted", or a
+ *   refused handshake turns out (fragments answer 404) to mean the share is gone.
  *
  * It never sends anything on the socket: viewer sockets are read-only and the server closes a socket that talks.
  */
 export const LIVE_SCRIPT = `(() => {
   "use strict";
+  ${SANITIZE_SCRIPT}
   const root = document.getElementById("session");
   const status = document.getElementById("live-status");
   const messages = document.getElementById("messages");
+  const goneNotice = document.getElementById("share-gone");
   if (!root || !status || !messages) return;
   const share = root.dataset.share || "";
   let version = Number(root.dataset.version) || 0;
   let attempt = 0;
+  let failures = 0;
+  let retry = undefined;
   let busy = false;
   let again = false;
   let stopped = false;
+  let current = undefined;
 
   const setStatus = (state, text) => {
     status.dataset.state = state;
@@ -30,11 +40,22 @@ export const LIVE_SCRIPT = `(() => {
     status.textContent = text;
   };
 
-  // Server-sanitised HTML becomes an element; a template never runs scripts or loads anything while parsing.
+  // 0.5 s, 1 s, 2 s ... up to 30 s, with jitter so many viewers do not retry in step.
+  const backoff = (n) => Math.min(30000, 500 * 2 ** n) * (0.75 + Math.random() / 2);
+
+  // The share was deleted: nothing will ever connect or load again, so stop trying and tell the reader.
+  const gone = () => {
+    stopped = true;
+    clearTimeout(retry);
+    setStatus("gone", "share deleted");
+    if (goneNotice) goneNotice.hidden = false;
+    if (current) current.close(1000, "share deleted");
+  };
+
+  // Sanitised again here (sanitize.ts); DOMPurify parses into an inert document, so nothing runs or loads first.
   const build = (html) => {
-    const template = document.createElement("template");
-    template.innerHTML = html;
-    return template.content.firstElementChild;
+    const fragment = sanitize(html);
+    return fragment ? fragment.firstElementChild : null;
   };
 
   // Children carry data-sort (the object id); OpenCode ids sort by creation time, as the server orders them.
@@ -85,6 +106,7 @@ export const LIVE_SCRIPT = `(() => {
   };
 
   const catchUp = async () => {
+    if (stopped) return;
     if (busy) {
       again = true;
       return;
@@ -96,8 +118,7 @@ export const LIVE_SCRIPT = `(() => {
         const url = "/share/" + encodeURIComponent(share) + "/fragments?since=" + version;
         const response = await fetch(url, { cache: "no-store", headers: { accept: "application/json" } });
         if (response.status === 404) {
-          stopped = true;
-          setStatus("offline", "share deleted");
+          gone();
           return;
         }
         if (!response.ok) throw new Error("fragments: HTTP " + response.status);
@@ -106,10 +127,20 @@ export const LIVE_SCRIPT = `(() => {
         version = Math.max(version, body.version);
         root.dataset.version = String(version);
       } while (again);
+      failures = 0;
+      clearTimeout(retry);
+      retry = undefined;
     } catch (error) {
-      // The version did not move, so the next push or reconnect fetches the same changes again.
+      // The version did not move, so the retry fetches the same changes again. One pending retry at a time, on
+      // the socket's backoff, so an outage is not hit every few seconds by every open page.
       console.warn("cloudsession: catch-up failed", error);
-      setTimeout(catchUp, 2000);
+      if (retry === undefined) {
+        retry = setTimeout(() => {
+          retry = undefined;
+          catchUp();
+        }, backoff(failures));
+        failures += 1;
+      }
     } finally {
       busy = false;
     }
@@ -117,9 +148,12 @@ export const LIVE_SCRIPT = `(() => {
 
   const connect = () => {
     if (stopped) return;
+    let opened = false;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/" + encodeURIComponent(share));
+    current = socket;
     socket.addEventListener("open", () => {
+      opened = true;
       attempt = 0;
       setStatus("live", "live");
     });
@@ -132,17 +166,20 @@ export const LIVE_SCRIPT = `(() => {
       }
       if (typeof message.version === "number" && message.version > version) catchUp();
     });
-    socket.addEventListener("close", (event) => {
+    socket.addEventListener("close", async (event) => {
+      if (stopped) return;
       if (event.reason === "share deleted") {
-        stopped = true;
-        setStatus("offline", "share deleted");
+        gone();
         return;
       }
-      // 0.5 s, 1 s, 2 s ... up to 30 s, with jitter so many viewers do not reconnect in step.
-      const delay = Math.min(30000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
-      attempt += 1;
       setStatus("offline", "reconnecting");
-      setTimeout(connect, delay);
+      // A refused handshake (404 once the share is deleted, 429 when it is full) looks like any network failure:
+      // browsers hide its status. The fragments endpoint tells a deleted share apart (404, and catchUp stops),
+      // and otherwise brings the page up to date while the socket is away.
+      if (!opened) await catchUp();
+      if (stopped) return;
+      setTimeout(connect, backoff(attempt));
+      attempt += 1;
     });
   };
 
