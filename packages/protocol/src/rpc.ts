@@ -31,12 +31,8 @@ export const ProbeValueInputSchema = z.object({
 
 export type ProbeValueInput = z.infer<typeof ProbeValueInputSchema>
 
-export type ProbeValueOutput = {
-  when: string
-  bytes: number[]
-  size: number
-  nested: ProbeValueInput["nested"]
-}
+/** `probeValue`'s answer: the input as it came (a `Date`, a `Uint8Array`, the nested object) and the byte count. */
+export type ProbeValueOutput = ProbeValueInput & { size: number }
 
 export type ProbeCallback = (message: string) => string | Promise<string>
 
@@ -54,5 +50,6 @@ export interface ShareRpc {
   deleteShare(shareID: string, secret: string): Promise<DeleteResult>
   openShare(shareID: string, secret: string): Promise<ShareHandle>
   probeValue(input: ProbeValueInput): ProbeValueOutput
+  /** Calls `cb` back over the connection: needs a WebSocket (over HTTP batch it fails with `bad_request`). */
   probeCallback(cb: ProbeCallback): Promise<string>
 }

@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import type { IncomingMessage } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import {
   errorCodeOf,
   RPC_LIMITS,
@@ -80,12 +83,16 @@ describe("/rpc from Node with ws (native client)", () => {
       origin: workerUrl,
     })
     const rpc = rpcOver(socket)
-    const echoed = await rpc.probeValue({
+    const sent = {
       when: new Date(86_400_000),
       bytes: new Uint8Array([9, 8, 7]),
       nested: { label: "node", values: [1, 2], inner: { flag: false } },
-    })
-    expect(echoed).toMatchObject({ when: "1970-01-02T00:00:00.000Z", bytes: [9, 8, 7], size: 3 })
+    }
+    const echoed = await rpc.probeValue(sent)
+    expect(echoed.when).toBeInstanceOf(Date)
+    expect(echoed.bytes).toBeInstanceOf(Uint8Array)
+    // Compared as a plain Uint8Array: capnweb may hand Node its subclass Buffer.
+    expect({ ...echoed, bytes: new Uint8Array(echoed.bytes) }).toEqual({ ...sent, size: 3 })
     expect(socket.protocol).toBe(RPC_SUBPROTOCOL)
     expect((await answered).headers["sec-websocket-protocol"]).toBe(RPC_SUBPROTOCOL)
     socket.close(1000, "done")
@@ -94,9 +101,9 @@ describe("/rpc from Node with ws (native client)", () => {
   const refusals = [
     { name: "no token", protocols: [], options: {}, status: 401 },
     {
-      name: "a rotated-out token",
+      name: "a token that is not configured",
       protocols: [],
-      options: { headers: { Authorization: "Bearer retired" } },
+      options: { headers: { Authorization: "Bearer not-configured-token" } },
       status: 401,
     },
     {
@@ -152,4 +159,70 @@ describe("/rpc HTTP batch from Node", () => {
     expect(response.status).toBe(401)
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /)
   })
+})
+
+type DevScript = { localToken: (path: string) => string }
+
+function isDevScript(value: unknown): value is DevScript {
+  return typeof value === "object" && value !== null && "localToken" in value && typeof value.localToken === "function"
+}
+
+/** `npm start`'s script, imported for its token helper (importing it starts no server). */
+async function devScript(): Promise<DevScript> {
+  // A computed specifier: the script is plain JavaScript without type declarations.
+  const specifier = new URL("../scripts/dev.mjs", import.meta.url).href
+  const loaded: unknown = await import(specifier)
+  if (!isDevScript(loaded)) throw new Error("scripts/dev.mjs exports no localToken")
+  return loaded
+}
+
+describe("npm start's /rpc token in .dev.vars", () => {
+  const GENERATED = /^[A-Za-z0-9_-]{43}$/
+
+  function withDevVars(content: string | undefined, check: (path: string, token: string) => void) {
+    return async () => {
+      const dir = mkdtempSync(join(tmpdir(), "cloudsession-dev-vars-"))
+      try {
+        const path = join(dir, ".dev.vars")
+        if (content !== undefined) writeFileSync(path, content)
+        check(path, (await devScript()).localToken(path))
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }
+  }
+
+  it(
+    "prints a quoted token without its quotes, as wrangler reads it",
+    withDevVars('OTHER=1\nRPC_TOKENS="quoted-token-0123456789,second-token-0123456789"\n', (path, token) => {
+      expect(token).toBe("quoted-token-0123456789")
+      expect(readFileSync(path, "utf8")).toContain('RPC_TOKENS="quoted-token-0123456789,')
+    }),
+  )
+
+  it(
+    "prints a single-quoted token with a comment after it",
+    withDevVars("RPC_TOKENS='single-quoted-token-01' # local\n", (_path, token) => {
+      expect(token).toBe("single-quoted-token-01")
+    }),
+  )
+
+  for (const unusable of ["   ", '""', "two words", `${"x".repeat(513)}`]) {
+    it(
+      `replaces an RPC_TOKENS of ${JSON.stringify(unusable.slice(0, 8))} with a generated token, keeping other lines`,
+      withDevVars(`A=1\nRPC_TOKENS=${unusable}\nB=2\n`, (path, token) => {
+        expect(token).toMatch(GENERATED)
+        expect(readFileSync(path, "utf8")).toBe(`A=1\nRPC_TOKENS=${token}\nB=2\n`)
+      }),
+    )
+  }
+
+  it(
+    "generates a token into a missing file, readable by its owner only",
+    withDevVars(undefined, (path, token) => {
+      expect(token).toMatch(GENERATED)
+      expect(readFileSync(path, "utf8")).toBe(`RPC_TOKENS=${token}\n`)
+      expect(statSync(path).mode & 0o777).toBe(0o600)
+    }),
+  )
 })

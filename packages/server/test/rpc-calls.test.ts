@@ -58,12 +58,13 @@ describe("/rpc over WebSocket", () => {
     const when = new Date("2026-01-02T03:04:05.678Z")
     const bytes = new Uint8Array([0, 1, 254, 255])
     const nested = { label: "séance ✓", values: [1.5, -2, 3e9], inner: { flag: true } }
-    expect(await rpc.probeValue({ when, bytes, nested })).toEqual({
-      when: when.toISOString(),
-      bytes: [0, 1, 254, 255],
-      size: 4,
-      nested,
-    })
+    const echoed = await rpc.probeValue({ when, bytes, nested })
+    expect(echoed.when).toBeInstanceOf(Date)
+    expect(echoed.when.getTime()).toBe(when.getTime())
+    // A Uint8Array, though with nodejs_compat capnweb decodes it as its subclass Buffer: compare the bytes.
+    expect(echoed.bytes).toBeInstanceOf(Uint8Array)
+    expect(Array.from(echoed.bytes)).toEqual([0, 1, 254, 255])
+    expect({ ...echoed, bytes: new Uint8Array(echoed.bytes) }).toEqual({ when, bytes, size: 4, nested })
     end()
   })
 
@@ -91,6 +92,46 @@ describe("/rpc over HTTP batch", () => {
       expect(result).toMatchObject({ success: true, applied: 5 })
       expect(batch.responses.map((response) => response.status)).toEqual([200])
       expect((await getShare(share.id)).messages).toHaveLength(2)
+    } finally {
+      batch.restore()
+    }
+  })
+
+  it("refuses callbacks, whose call back could only travel in the response it waits for", async () => {
+    const batch = batchRpc()
+    let calledBack = false
+    try {
+      const failure = await rpcFailure(
+        batch.rpc.probeCallback(() => {
+          calledBack = true
+          return "never"
+        }),
+      )
+      expect(failure).toEqual({ code: "bad_request", message: "[bad_request] callbacks need a WebSocket" })
+      expect(batch.responses.map((response) => response.status)).toEqual([200])
+      expect(calledBack).toBe(false)
+    } finally {
+      batch.restore()
+    }
+  })
+
+  it("round-trips Date and Uint8Array through probeValue", async () => {
+    const batch = batchRpc()
+    try {
+      const when = new Date(1_700_000_000_123)
+      const echoed = await batch.rpc.probeValue({
+        when,
+        bytes: new Uint8Array([5, 6]),
+        nested: { label: "b", values: [] },
+      })
+      expect(echoed.when).toBeInstanceOf(Date)
+      expect(echoed.bytes).toBeInstanceOf(Uint8Array)
+      expect({ ...echoed, bytes: new Uint8Array(echoed.bytes) }).toEqual({
+        when,
+        bytes: new Uint8Array([5, 6]),
+        size: 2,
+        nested: { label: "b", values: [] },
+      })
     } finally {
       batch.restore()
     }

@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test"
+import { env, SELF } from "cloudflare:test"
 import {
   type ErrorCode,
   errorCodeOf,
@@ -8,12 +8,13 @@ import {
 } from "@cloudsession/protocol"
 import { newHttpBatchRpcSession, newWebSocketRpcSession, type RpcStub } from "capnweb"
 import { expect } from "vitest"
+import { listIndex } from "../src/index-store.ts"
 import { BASE } from "./helpers.ts"
 
-/** Tokens from vitest.config.ts (`RPC_TOKENS`), and one that was rotated out (never configured here). */
+/** Tokens from vitest.config.ts (`RPC_TOKENS`), and one that is not configured there. */
 export const CURRENT_TOKEN = "test-token-current"
 export const NEXT_TOKEN = "test-token-next"
-export const ROTATED_OUT_TOKEN = "test-token-old"
+export const UNKNOWN_TOKEN = "test-token-unknown"
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
 /** What a browser sends: the protocol name and the token as a second subprotocol. */
@@ -77,4 +78,27 @@ export function batchRpc(headers: Record<string, string> = bearer(CURRENT_TOKEN)
     globalThis.fetch = realFetch
   }
   return { rpc, responses, restore }
+}
+
+/**
+ * The listing entries of every share made for `sessionID`. A share is listed before its creator hears back, so once
+ * a request has been answered this says exactly whether it created one (no page size caps it).
+ */
+export async function sharesOf(sessionID: string): Promise<string[]> {
+  return (await listIndex(env.SESSIONS_STORE)).filter((entry) => entry.sessionID === sessionID).map((entry) => entry.id)
+}
+
+/** The ids of every listed share, for requests that name no session: compare before and after. */
+export async function allShareIDs(): Promise<string[]> {
+  return (await listIndex(env.SESSIONS_STORE)).map((entry) => entry.id).sort()
+}
+
+/** One line of a capnweb batch calling `createShare(sessionID)` on the main object, as capnweb's client writes it. */
+export function createShareLine(sessionID: string): string {
+  return JSON.stringify(["push", ["pipeline", 0, ["createShare"], [sessionID]]])
+}
+
+/** POST a hand-written batch body to /rpc, as a client that bypasses capnweb could. */
+export function postBatch(body: string, headers: Record<string, string> = bearer(CURRENT_TOKEN)): Promise<Response> {
+  return SELF.fetch(`${BASE}/rpc`, { method: "POST", headers, body })
 }

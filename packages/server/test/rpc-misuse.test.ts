@@ -3,8 +3,8 @@ import { type ErrorCode, LIMITS, RPC_LIMITS, type ShareInfo, type ShareRpc } fro
 import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import type { RpcStub } from "capnweb"
 import { describe, expect, it } from "vitest"
-import { api, BASE, getShare, uniqueSessionID } from "./helpers.ts"
-import { bearer, CURRENT_TOKEN, openRpc, rpcFailure } from "./rpc-helpers.ts"
+import { BASE, getShare, uniqueSessionID } from "./helpers.ts"
+import { allShareIDs, bearer, CURRENT_TOKEN, openRpc, rpcFailure, sharesOf } from "./rpc-helpers.ts"
 
 const WRONG_SECRET = "w".repeat(43)
 
@@ -170,14 +170,21 @@ describe("/rpc misuse: a clear RPC error, the share unchanged, the connection us
     })
   }
 
-  it("refuses a createShare with bad arguments without creating anything", async () => {
+  it("refuses a createShare with a bad first batch without creating the share", async () => {
     const { rpc, end } = await openRpc()
-    const count = async () =>
-      ((await (await api("/api/sessions?limit=200")).json()) as { sessions: unknown[] }).sessions.length
-    const before = await count()
+    const sessionID = uniqueSessionID("bad_initial")
+    const failure = await rpcFailure(loose(rpc).createShare(sessionID, [{ type: "bogus", data: {} }]))
+    expect(failure.code).toBe("bad_request")
+    expect(await sharesOf(sessionID)).toEqual([])
+    end()
+  })
+
+  it("refuses a createShare without a session id without creating anything", async () => {
+    const { rpc, end } = await openRpc()
+    const before = await allShareIDs()
     const failure = await rpcFailure(rpc.createShare("", makeSessionItems("ses_x", 1)))
     expect(failure.code).toBe("bad_request")
-    expect(await count()).toBe(before)
+    expect(await allShareIDs()).toEqual(before)
     end()
   })
 })

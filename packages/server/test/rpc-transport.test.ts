@@ -1,13 +1,15 @@
-import { env } from "cloudflare:test"
+import { createExecutionContext, env } from "cloudflare:test"
 import type { ShareRpc } from "@cloudsession/protocol"
 import { newWebSocketRpcSession, RpcSession } from "capnweb"
 import { describe, expect, it } from "vitest"
+import { app } from "../src/app.ts"
 import type { RpcLimits } from "../src/rpc/config.ts"
 import { ShareRpcTarget } from "../src/rpc/share-rpc.ts"
 import { GuardedWebSocketTransport } from "../src/rpc/transport.ts"
 import { toWireError } from "../src/rpc/wire-errors.ts"
 import { ShareService } from "../src/service/share-service.ts"
-import { rpcFailure } from "./rpc-helpers.ts"
+import { BASE } from "./helpers.ts"
+import { bearer, CURRENT_TOKEN, rpcFailure } from "./rpc-helpers.ts"
 
 /** The server end of a real WebSocketPair runs the share RPC on the guarded transport with small limits. */
 function serve(limits: RpcLimits) {
@@ -16,11 +18,8 @@ function serve(limits: RpcLimits) {
   const server = pair[1]
   server.accept()
   client.accept()
-  const target = new ShareRpcTarget(new ShareService(env), "https://cloudsession.test")
-  new RpcSession(new GuardedWebSocketTransport(server, limits), target, {
-    onSendError: toWireError,
-    limits: { maxMessageSize: limits.maxMessageBytes },
-  })
+  const target = new ShareRpcTarget(new ShareService(env), BASE, "websocket")
+  new RpcSession(new GuardedWebSocketTransport(server, limits), target, { onSendError: toWireError })
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     client.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))
   })
@@ -82,5 +81,47 @@ describe("guarded WebSocket transport", () => {
     const { client, closed } = serve({ maxMessageBytes: 4096, idleTimeoutMs: 5000 })
     client.send(new Uint8Array([1, 2, 3]))
     expect(await closed).toEqual({ code: 1003, reason: "binary frames are not part of the protocol" })
+  })
+})
+
+describe("/rpc limits from the Worker's settings", () => {
+  // The same app as in production, with the settings a deployment would put in its vars.
+  const configured = { ...env, RPC_MAX_MESSAGE_BYTES: "2048", RPC_IDLE_TIMEOUT_SECONDS: "1" }
+  const request = (init: RequestInit) =>
+    app.fetch(
+      new Request(`${BASE}/rpc`, { ...init, headers: { ...bearer(CURRENT_TOKEN), ...init.headers } }),
+      configured,
+      createExecutionContext(),
+    )
+
+  async function openSocket() {
+    const response = await request({ headers: { Upgrade: "websocket" } })
+    expect(response.status).toBe(101)
+    const socket = response.webSocket
+    if (socket === null) throw new Error("101 without a WebSocket")
+    socket.accept()
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      socket.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))
+    })
+    return { socket, closed }
+  }
+
+  it("RPC_MAX_MESSAGE_BYTES bounds a WebSocket message", async () => {
+    const { socket, closed } = await openSocket()
+    socket.send(JSON.stringify(["push", "x".repeat(2100)]))
+    expect(await closed).toEqual({ code: 1009, reason: "message exceeds 2048 bytes" })
+  })
+
+  it("RPC_MAX_MESSAGE_BYTES bounds an HTTP batch body", async () => {
+    const response = await request({ method: "POST", body: "x".repeat(2049) })
+    expect(response.status).toBe(413)
+    expect(await response.text()).toContain("at most 2048 bytes")
+  })
+
+  it("RPC_IDLE_TIMEOUT_SECONDS closes a silent socket", async () => {
+    const started = Date.now()
+    const { closed } = await openSocket()
+    expect(await closed).toEqual({ code: 1000, reason: "idle timeout: no message for 1 s" })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950)
   })
 })

@@ -1,6 +1,7 @@
 import { ShareError } from "@cloudsession/protocol"
 import type { Context } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
+import { logServerFault } from "../log.ts"
 
 /** JSON error response in the API's one shape: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: ShareError): Response {
@@ -13,6 +14,6 @@ export function errorResponse(c: Context, error: ShareError): Response {
  */
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof ShareError) return errorResponse(c, error)
-  console.error(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.name}: ${error.message}`)
+  logServerFault(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}`, error)
   return errorResponse(c, new ShareError("internal", "internal error"))
 }

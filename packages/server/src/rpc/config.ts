@@ -1,6 +1,7 @@
 import { RPC_LIMITS } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
 import { limitsOf, positiveInt } from "../service/limits.ts"
+import { usableTokens } from "./tokens.ts"
 
 /** How long an idle socket may stay open at most, whatever a deployment sets. */
 const MAX_IDLE_TIMEOUT_SECONDS = 3600
@@ -20,9 +21,12 @@ export function listSetting(value: string | undefined): string[] {
     .filter((entry) => entry.length > 0)
 }
 
-/** Bearer tokens accepted on /rpc (`RPC_TOKENS`, a Worker secret; several so one can be rotated out). */
+/**
+ * Bearer tokens accepted on /rpc (`RPC_TOKENS`, a Worker secret; several so one can be rotated out), without the
+ * entries no client could match (see `usableTokens`).
+ */
 export function configuredTokens(env: Env): string[] {
-  return listSetting(env.RPC_TOKENS)
+  return usableTokens(listSetting(env.RPC_TOKENS))
 }
 
 /**

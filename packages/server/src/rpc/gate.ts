@@ -2,7 +2,7 @@ import { RPC_SUBPROTOCOL, RPC_TOKEN_SUBPROTOCOL_PREFIX, ShareError } from "@clou
 import type { Env } from "../env.ts"
 import { configuredTokens, listSetting } from "./config.ts"
 import { isOriginAllowed } from "./origin.ts"
-import { isAcceptedToken } from "./tokens.ts"
+import { isAcceptedToken, MAX_TOKEN_LENGTH } from "./tokens.ts"
 
 /** An accepted /rpc request: how to serve it, and the subprotocol to answer a WebSocket with (if one was offered). */
 export type GateAccepted =
@@ -17,6 +17,16 @@ export type GateDecision = GateAccepted | GateRefused
 type Transport = { kind: "batch" } | { kind: "websocket"; offered: string[] }
 
 const REALM = 'Bearer realm="cloudsession"'
+
+/** Whether this isolate has said why /rpc refuses everything: once is enough, every request would flood the log. */
+let reportedUnconfigured = false
+
+function reportUnconfigured(): void {
+  if (reportedUnconfigured) return
+  reportedUnconfigured = true
+  const hint = `set the RPC_TOKENS secret: comma-separated tokens of at most ${MAX_TOKEN_LENGTH} characters`
+  console.error(`/rpc refuses every request: no usable bearer token is configured (${hint})`)
+}
 
 function refuse(code: ShareError["code"], message: string, headers: Record<string, string> = {}): GateRefused {
   return { ok: false, error: new ShareError(code, message), headers }
@@ -62,7 +72,7 @@ export async function checkRpcRequest(request: Request, env: Env): Promise<GateD
   const tokens = configuredTokens(env)
   if (tokens.length === 0) {
     // Fail closed, and say why where the operator looks: an unconfigured secret is a deployment mistake.
-    console.error("/rpc refused a request: no bearer token is configured (set the RPC_TOKENS secret)")
+    reportUnconfigured()
     return refuse("unavailable", "RPC is not configured on this server")
   }
   const transport = transportOf(request)

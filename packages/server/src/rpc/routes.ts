@@ -1,10 +1,11 @@
 import { ShareError } from "@cloudsession/protocol"
-import { newHttpBatchRpcResponse, RpcSession, type RpcSessionOptions } from "capnweb"
+import { RpcSession, type RpcSessionOptions } from "capnweb"
 import { Hono, type MiddlewareHandler } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { Env } from "../env.ts"
 import { errorResponse } from "../http/errors.ts"
 import { ShareService } from "../service/share-service.ts"
+import { serveBatch } from "./batch.ts"
 import { type RpcLimits, rpcLimitsOf } from "./config.ts"
 import { checkRpcRequest, type GateAccepted } from "./gate.ts"
 import { ShareRpcTarget } from "./share-rpc.ts"
@@ -35,14 +36,20 @@ const limitBatchBody: MiddlewareHandler<RpcEnv> = (c, next) => {
   })(c, next)
 }
 
-function sessionOptions(limits: RpcLimits): RpcSessionOptions {
-  return { onSendError: toWireError, limits: { maxMessageSize: limits.maxMessageBytes } }
-}
+/**
+ * Both transports hand capnweb parsed messages, which capnweb does not measure: the message limit is enforced in
+ * front of it (the batch body limit above, the WebSocket transport per frame), in UTF-8 bytes.
+ */
+const sessionOptions: RpcSessionOptions = { onSendError: toWireError }
 
 /**
- * capnweb's `newWorkersWebSocketRpcResponse` is not used: it cannot answer with a subprotocol (a browser that
- * offered `cloudsession.v1` fails the handshake without one) and hands capnweb the raw socket, leaving no place to
- * check frame sizes or time out an idle client. So the pair is made here and capnweb runs on a guarded transport.
+ * capnweb's `newWorkersWebSocketRpcResponse` would run the session on its plain `WebSocketTransport` over the raw
+ * socket, which cannot keep the limits of /rpc: it has no idle timeout; its only size check is capnweb's
+ * `maxMessageSize`, which counts UTF-16 code units of a message already received, not UTF-8 bytes; it passes
+ * binary frames on; and it ends every failed session with close code 3000 and the error's text, where /rpc closes
+ * with 1009 (too big), 1003 (binary), 1002 (malformed) or 1000 (idle) and a reason of its own. So the pair is made
+ * here and capnweb runs on the guarded transport. (The subprotocol answer alone would not need this: a header can
+ * be added to its 101 response.)
  */
 function acceptWebSocket(subprotocol: string | undefined, target: ShareRpcTarget, limits: RpcLimits): Response {
   const pair = new WebSocketPair()
@@ -50,7 +57,7 @@ function acceptWebSocket(subprotocol: string | undefined, target: ShareRpcTarget
   const server = pair[1]
   server.accept()
   // The session lives as long as the socket: the transport's listeners keep it reachable.
-  new RpcSession(new GuardedWebSocketTransport(server, limits), target, sessionOptions(limits))
+  new RpcSession(new GuardedWebSocketTransport(server, limits), target, sessionOptions)
   const headers: HeadersInit = subprotocol === undefined ? {} : { "Sec-WebSocket-Protocol": subprotocol }
   return new Response(null, { status: 101, webSocket: client, headers })
 }
@@ -58,8 +65,7 @@ function acceptWebSocket(subprotocol: string | undefined, target: ShareRpcTarget
 /** capnweb over WebSocket (GET + Upgrade) and HTTP batch (POST) at /rpc, both behind the same gate. */
 export const rpcRoutes = new Hono<RpcEnv>().all("/", gate, limitBatchBody, async (c) => {
   const accepted = c.get("accepted")
-  const limits = rpcLimitsOf(c.env)
-  const target = new ShareRpcTarget(new ShareService(c.env), new URL(c.req.url).origin)
-  if (accepted.kind === "websocket") return acceptWebSocket(accepted.subprotocol, target, limits)
-  return newHttpBatchRpcResponse(c.req.raw, target, sessionOptions(limits))
+  const target = new ShareRpcTarget(new ShareService(c.env), new URL(c.req.url).origin, accepted.kind)
+  if (accepted.kind === "websocket") return acceptWebSocket(accepted.subprotocol, target, rpcLimitsOf(c.env))
+  return serveBatch(c.req.raw, target, sessionOptions)
 })

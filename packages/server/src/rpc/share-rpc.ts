@@ -4,6 +4,7 @@ import {
   type ProbeCallback,
   ProbeValueInputSchema,
   type ProbeValueOutput,
+  ShareError,
   type ShareInfo,
   type ShareRpc,
   type SyncResult,
@@ -17,6 +18,9 @@ import { ShareHandleTarget } from "./share-handle.ts"
 const ProbeCallbackSchema = z.custom<ProbeCallback>((value) => typeof value === "function", "expected a function")
 const ProbeReplySchema = z.string().max(64 * 1024)
 
+/** How the client reached the target: over a batch, the server cannot call the client back (see probeCallback). */
+export type RpcTransportKind = "websocket" | "batch"
+
 /**
  * The main object served at /rpc. Each method is a thin adapter: arguments arrive untrusted (`unknown`) and go
  * straight to the one `ShareService`, which validates them with the protocol's schemas and does the work.
@@ -24,12 +28,14 @@ const ProbeReplySchema = z.string().max(64 * 1024)
 export class ShareRpcTarget extends RpcTarget implements ShareRpc {
   readonly #service: ShareService
   readonly #origin: string
+  readonly #transport: RpcTransportKind
 
   /** `origin` is the request's, used for share URLs when `API_DOMAIN` is not set (as in the JSON API). */
-  constructor(service: ShareService, origin: string) {
+  constructor(service: ShareService, origin: string, transport: RpcTransportKind) {
     super()
     this.#service = service
     this.#origin = origin
+    this.#transport = transport
   }
 
   createShare(sessionID: unknown, initialData?: unknown): Promise<ShareInfo> {
@@ -51,17 +57,15 @@ export class ShareRpcTarget extends RpcTarget implements ShareRpc {
     return new ShareHandleTarget(this.#service, share.id, request.secret)
   }
 
+  /** Answers with the values as they came (capnweb encodes `Date` and `Uint8Array` both ways), plus their size. */
   probeValue(input: unknown): ProbeValueOutput {
     const value = parseOrThrow(ProbeValueInputSchema, input, "input")
-    return {
-      when: value.when.toISOString(),
-      bytes: Array.from(value.bytes),
-      size: value.bytes.byteLength,
-      nested: value.nested,
-    }
+    return { ...value, size: value.bytes.byteLength }
   }
 
   async probeCallback(callback: unknown): Promise<string> {
+    // Over HTTP batch the call back could only travel in the response, which waits for this call: it would hang.
+    if (this.#transport === "batch") throw new ShareError("bad_request", "callbacks need a WebSocket")
     const call = parseOrThrow(ProbeCallbackSchema, callback, "callback")
     return parseOrThrow(ProbeReplySchema, await call("server-called"), "callback reply")
   }

@@ -1,47 +1,28 @@
 import { ShareError } from "@cloudsession/protocol"
-import { type RpcTransport, WebSocketTransport } from "capnweb"
+import { type RpcTransportWithCustomEncoding, WebSocketTransport } from "capnweb"
 import type { RpcLimits } from "./config.ts"
+import { CLOSE_CODES, ConnectionClosingError, MAX_CLOSE_REASON_BYTES, messageOf } from "./frames.ts"
+import { expectedError } from "./wire-errors.ts"
 
-/** Close codes the client sees (RFC 6455 §7.4.1). */
-export const CLOSE_CODES = { normal: 1000, unsupportedData: 1003, messageTooBig: 1009 } as const
-
-/** Largest close reason: 125-byte control frame payload minus the 2-byte code. */
-const MAX_CLOSE_REASON_BYTES = 123
-
-/** An error that ends the connection: capnweb sends it to the client as an RPC error, then the socket closes. */
-export class ConnectionClosingError extends ShareError {
-  readonly closeCode: number
-
-  constructor(code: ShareError["code"], message: string, closeCode: number) {
-    super(code, message)
-    this.closeCode = closeCode
-  }
+/**
+ * How a session that capnweb aborted ends the socket: with our reason and close code, and a malformed message the
+ * client sent (which capnweb reports by aborting) as a protocol error. `undefined` leaves it to capnweb's transport.
+ */
+function closingErrorOf(reason: unknown): ConnectionClosingError | undefined {
+  if (reason instanceof ConnectionClosingError) return reason
+  // Any other ShareError here says the connection already ended.
+  if (reason instanceof ShareError) return undefined
+  const expected = expectedError(reason)
+  if (expected === undefined) return undefined
+  return new ConnectionClosingError(expected.code, expected.message, CLOSE_CODES.protocolError)
 }
 
-function exceedsBytes(text: string, maxBytes: number): boolean {
-  // A UTF-16 unit takes 1 to 3 UTF-8 bytes: only encode when the length alone cannot decide.
-  if (text.length > maxBytes) return true
-  if (text.length * 3 <= maxBytes) return false
-  return new TextEncoder().encode(text).byteLength > maxBytes
-}
-
-/** The frame as capnweb expects it (text within the size limit), or the error that ends the connection. */
-function checkedFrame(frame: unknown, maxBytes: number): string {
-  if (typeof frame !== "string") {
-    throw new ConnectionClosingError(
-      "bad_request",
-      "binary frames are not part of the protocol",
-      CLOSE_CODES.unsupportedData,
-    )
-  }
-  if (exceedsBytes(frame, maxBytes)) {
-    throw new ConnectionClosingError(
-      "payload_too_large",
-      `message exceeds ${maxBytes} bytes`,
-      CLOSE_CODES.messageTooBig,
-    )
-  }
-  return frame
+/** A close reason within the frame's 123 bytes, cut on a character boundary. */
+function closeReason(message: string): string {
+  const bytes = new TextEncoder().encode(message)
+  if (bytes.byteLength <= MAX_CLOSE_REASON_BYTES) return message
+  // `stream`: a character cut in half is held back as incomplete instead of decoded as U+FFFD.
+  return new TextDecoder().decode(bytes.subarray(0, MAX_CLOSE_REASON_BYTES), { stream: true })
 }
 
 /** The peer closed the socket or it failed: the ordinary end of a session, not a server fault to log as one. */
@@ -52,12 +33,13 @@ function connectionEnded(error: unknown): ShareError {
 }
 
 /**
- * capnweb's WebSocket transport with the connection's limits in front of it: each incoming frame is checked before
- * capnweb parses it (too big or binary: the whole message is refused, so no call in it runs), and a socket that
- * sends nothing for the idle timeout is closed. A refusal reaches the client twice, as the RPC error that fails
- * its pending calls and as the close code and reason.
+ * capnweb's WebSocket transport with the connection's limits in front of it: each incoming frame is checked and
+ * parsed here (too big, binary or malformed: the whole message is refused, so no call in it runs; capnweb gets the
+ * parsed message, "jsonCompatible"), and a socket that sends nothing for the idle timeout is closed. A refusal
+ * reaches the client twice, as the RPC error that fails its pending calls and as the close code and reason.
  */
-export class GuardedWebSocketTransport implements RpcTransport {
+export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding {
+  readonly encodingLevel = "jsonCompatible"
   readonly #socket: WebSocket
   readonly #inner: WebSocketTransport
   readonly #limits: RpcLimits
@@ -78,26 +60,28 @@ export class GuardedWebSocketTransport implements RpcTransport {
     this.#armIdleTimer()
   }
 
-  send(message: string): void {
-    this.#inner.send(message)
+  send(message: unknown): number {
+    const text = JSON.stringify(message)
+    this.#inner.send(text)
+    return text.length
   }
 
-  async receive(): Promise<string> {
+  async receive(): Promise<unknown> {
     const frame: unknown = await Promise.race([this.#inner.receive(), this.#idle]).catch((error: unknown) => {
       throw connectionEnded(error)
     })
     this.#armIdleTimer()
-    return checkedFrame(frame, this.#limits.maxMessageBytes)
+    return messageOf(frame, this.#limits.maxMessageBytes)
   }
 
   abort(reason: unknown): void {
     this.#stopIdleTimer()
-    if (!(reason instanceof ConnectionClosingError)) {
+    const closing = closingErrorOf(reason)
+    if (closing === undefined) {
       this.#inner.abort(reason)
       return
     }
-    // Our reasons are ASCII, so slicing characters slices bytes.
-    this.#socket.close(reason.closeCode, reason.message.slice(0, MAX_CLOSE_REASON_BYTES))
+    this.#socket.close(closing.closeCode, closeReason(closing.message))
   }
 
   #idleError(): ConnectionClosingError {
