@@ -1,5 +1,8 @@
 import type { ShareInfo, SyncData, SyncResult } from "@cloudsession/protocol"
 
+/** What the scenarios read back: ids to count, and how many batches the server applied (each exactly once). */
+export type Snapshot = { parts: { id: string }[]; diffs: unknown[]; metadata: { syncCount: number } }
+
 /** The JSON API as the benchmark drives it: one request per call, keep-alive connections (Node's fetch). */
 export class HttpApi {
   readonly base: string
@@ -22,9 +25,9 @@ export class HttpApi {
     return body.partCount
   }
 
-  async snapshot(shareID: string): Promise<{ parts: { id: string }[]; diffs: unknown[] }> {
+  async snapshot(shareID: string): Promise<Snapshot> {
     const response = await fetch(`${this.base}/api/share/${shareID}`)
-    return (await response.json()) as { parts: { id: string }[]; diffs: unknown[] }
+    return (await response.json()) as Snapshot
   }
 
   private async post(path: string, body: unknown): Promise<unknown> {

@@ -16,39 +16,56 @@ import { syncCost } from "./scenarios/sync-cost.ts"
 const TOKEN = "bench-token"
 const here = dirname(fileURLToPath(import.meta.url))
 
+const ranOn = machine()
+const ranOnLine = `machine: ${ranOn.cores} cores ${ranOn.cpu}, ${ranOn.memoryGiB} GiB, Node ${ranOn.node}, workerd ${ranOn.workerd}, wrangler ${ranOn.wrangler}`
+
+/** Every scenario says what it ran on, in the table's heading and next to its figures in the JSON. */
 function section(title: string, figures: unknown) {
-  console.log(`\n${title}`)
+  console.log(`\n${title}\n${ranOnLine}`)
   console.table(figures)
+  return { machine: ranOn, figures }
 }
 
 async function main() {
   const scratch = mkdtempSync(join(tmpdir(), "cloudsession-bench-"))
-  const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() }
-  console.log("machine:", results.machine)
+  try {
+    await runScenarios(scratch)
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+async function runScenarios(scratch: string) {
+  const results: Record<string, unknown> = { machine: ranOn, startedAt: new Date().toISOString() }
   const worker = await startLocalWorker({ persistTo: join(scratch, "main"), vars: { RPC_TOKENS: TOKEN } })
   const api = new HttpApi(worker.url)
   const connection = await connect({ url: worker.url, token: TOKEN })
   try {
-    results.syncCost = await syncCost(api)
-    section(
+    results.syncCost = section(
       "1. Sync cost vs session size: one 10-part batch, medians of 30 rotating rounds, ratio vs the empty session",
-      results.syncCost,
+      await syncCost(api),
     )
-    results.rpcVsHttp = await rpcVsHttp(api, connection)
-    section("2. RPC vs HTTP: 2 000 small syncs to one share, medians of 4 alternating rounds", results.rpcVsHttp)
-    results.pipelining = await pipelining(connection)
-    section("3. Pipelining: create + first sync, medians of 40 alternating rounds", results.pipelining)
-    results.concurrency = await concurrency(api, TOKEN)
-    section("4. Concurrency: 50 clients x 200 distinct parts into one share", results.concurrency)
-    results.fanOut = await fanOut(api)
-    section("6. Viewer fan-out: 100 viewer sockets on one share, 30 syncs", results.fanOut)
+    results.rpcVsHttp = section(
+      "2. RPC vs HTTP: 2 000 small syncs to one share, medians of 4 alternating rounds",
+      await rpcVsHttp(api, connection),
+    )
+    results.pipelining = section(
+      "3. Pipelining: create + first sync, round trips counted on the socket, medians of 40 alternating rounds",
+      await pipelining(worker.url, TOKEN),
+    )
+    results.concurrency = section(
+      "4. Concurrency: 50 clients x 200 distinct parts into one share",
+      await concurrency(api, TOKEN),
+    )
+    results.fanOut = section("6. Viewer fan-out: 100 viewer sockets on one share, 30 syncs", await fanOut(api))
   } finally {
     connection.close()
     await worker.stop()
   }
-  results.restart = await restart(join(scratch, "restart"), scratch, TOKEN)
-  section("5. Restart: the Worker stopped and started during a 5 000-part upload", results.restart)
-  rmSync(scratch, { recursive: true, force: true })
+  results.restart = section(
+    "5. Restart: the Worker stopped and started during a 5 000-part upload",
+    await restart(join(scratch, "restart"), scratch, TOKEN),
+  )
   const out = process.env.BENCH_RESULTS ?? resolve(here, "results/latest.json")
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)

@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { connect, openStore, ShareClient } from "@cloudsession/client"
+import { connect, openStore, ShareClient, type ShareClientOptions } from "@cloudsession/client"
 import type { SyncData } from "@cloudsession/protocol"
 import { makeDiff, makeSessionItems } from "@cloudsession/protocol/fixtures"
 import { type LocalWorker, startLocalWorker } from "../../packages/server/scripts/local-worker.mjs"
@@ -36,24 +36,38 @@ export async function restart(stateDir: string, dbDir: string, token: string, op
     backoff: { baseMs: 50, maxMs: 500 },
     reconnectWindowMs: 120_000,
   })
-  let batches = 0
+  // The sender asks the link for a stub before each batch. Holding that until the Worker is down makes the restart
+  // land mid-upload on every run, however fast the remaining batches would otherwise go out.
+  let stopped: Promise<void> = Promise.resolve()
+  const link: ShareClientOptions["link"] = {
+    stub: async () => {
+      await stopped
+      return connection.stub()
+    },
+    reportFailure: (stub, reason) => connection.reportFailure(stub, reason),
+    onReconnect: (listener) => connection.onReconnect(listener),
+  }
+  const acknowledged = new Set<string>()
+  let replayed = 0
   let stoppedAt = 0
   let recoveredAt = 0
   let restarting: Promise<void> | undefined
   const client = new ShareClient({
     store,
-    link: connection,
+    link,
     server: worker.url,
     budget: { maxBytes: 512 * 1024, maxItems: options.batchItems },
-    onBatchSent: () => {
-      batches += 1
+    onBatchSent: (event) => {
+      acknowledged.add(event.batchID)
+      if (event.duplicate) replayed += 1
       if (stoppedAt > 0 && recoveredAt === 0) recoveredAt = now()
-      if (batches !== options.restartAfterBatches) return
-      restarting = (async () => {
-        await worker.stop()
+      if (acknowledged.size !== options.restartAfterBatches || restarting !== undefined) return
+      stopped = worker.stop().then(() => {
         stoppedAt = now()
+      })
+      restarting = stopped.then(async () => {
         worker = await startLocalWorker({ port, persistTo: stateDir, vars: { RPC_TOKENS: token } })
-      })()
+      })
     },
   })
   const sessionID = `ses_bench_restart_${Date.now()}`
@@ -66,15 +80,18 @@ export async function restart(stateDir: string, dbDir: string, token: string, op
   const snapshot = await api.snapshot(outcome.share.id)
   await worker.stop()
   store.close()
-  const ids = snapshot.parts.map((part) => part.id)
-  const distinct = new Set(ids)
+  const distinct = new Set(snapshot.parts.map((part) => part.id))
   const expectedIds = items.flatMap((item) => (item.type === "part" ? [item.data.id] : []))
   const lastDiff = items.findLast((item) => item.type === "session_diff")
   return {
     parts: options.parts,
     restartedAfterBatches: options.restartAfterBatches,
     itemsLost: expectedIds.filter((id) => !distinct.has(id)).length,
-    duplicated: ids.length - distinct.size,
+    batchesSent: acknowledged.size,
+    batchesApplied: snapshot.metadata.syncCount,
+    // Parts are keyed by id, so a batch applied twice would not add rows: it would count twice in syncCount.
+    duplicated: snapshot.metadata.syncCount - acknowledged.size,
+    replayedBatches: replayed,
     diffsStored: snapshot.diffs.length,
     diffsExpected: lastDiff?.type === "session_diff" ? lastDiff.data.length : 0,
     recoverySeconds: stoppedAt > 0 && recoveredAt > 0 ? round((recoveredAt - stoppedAt) / 1000) : Number.NaN,

@@ -1,13 +1,22 @@
-import type { SyncData, SyncResult } from "@cloudsession/protocol"
-import { asServerRefusal, NotSharedError } from "./errors.ts"
-import type { ShareRow } from "./store/schema.ts"
+import type { ShareInfo, SyncData, SyncResult } from "@cloudsession/protocol"
+import {
+  asServerRefusal,
+  isBatchRefusal,
+  isTransient,
+  type ServerRefusedError,
+  ShareNotRecordedError,
+} from "./errors.ts"
+import { serverOrigin } from "./server-origin.ts"
+import type { OutboxRow, ShareRow } from "./store/schema.ts"
 import type { ShareSummary } from "./store/share-repo.ts"
 import type { ShareStore } from "./store/store.ts"
 import { coalesce } from "./sync/coalesce.ts"
 import {
+  type BatchRejected,
   type BatchSent,
   type DrainSummary,
   OutboxSender,
+  type ReplaySummary,
   type RpcLink,
   type SenderOptions,
 } from "./sync/outbox-sender.ts"
@@ -17,12 +26,15 @@ import { SyncQueue, type SyncQueueOptions } from "./sync/sync-queue.ts"
 export type ShareClientOptions = {
   store: ShareStore
   link: RpcLink & { onReconnect?: (listener: () => void) => () => void }
-  /** Origin of the service, recorded with every share this client creates. */
+  /** Origin of the service the link talks to: recorded with every share this client creates, and the only server
+   * whose shares it will send secrets for. */
   server: string
   budget?: BatchBudget
-  sender?: Omit<SenderOptions, "onBatchSent">
+  sender?: Omit<SenderOptions, "onBatchSent" | "onBatchRejected">
   /** Called for every batch the server acknowledged (the first one of a new share included). */
   onBatchSent?: (event: BatchSent) => void
+  /** Called for every batch the server refused for its content; it is dropped from the outbox. */
+  onBatchRejected?: (event: BatchRejected) => void
 }
 
 export type ShareOutcome = {
@@ -50,7 +62,8 @@ function summaryOf(row: ShareRow): ShareSummary {
 
 /**
  * share-next: shares sessions over RPC and keeps the one local record of each share. Everything sent goes
- * through the outbox first, so what the server acknowledged is exactly what left it.
+ * through the outbox first, so what the server acknowledged is exactly what left it. A client only talks about
+ * shares recorded for its own server: anything else is refused with `ServerMismatchError` before a secret leaves.
  */
 export class ShareClient {
   readonly #store: ShareStore
@@ -60,18 +73,22 @@ export class ShareClient {
   readonly #sender: OutboxSender
   readonly #onBatchSent: (event: BatchSent) => void
   readonly #stopReplay: () => void
+  readonly #queues = new Set<SyncQueue>()
 
   constructor(options: ShareClientOptions) {
+    const server = serverOrigin(options.server)
+    if (server === undefined) throw new TypeError(`not a server URL: ${options.server}`)
     this.#store = options.store
     this.#link = options.link
-    this.#server = options.server
+    this.#server = server
     this.#budget = options.budget ?? DEFAULT_BUDGET
     this.#onBatchSent = options.onBatchSent ?? (() => {})
-    this.#sender = new OutboxSender(options.store, options.link, {
+    this.#sender = new OutboxSender(options.store, options.link, server, {
       ...options.sender,
       onBatchSent: this.#onBatchSent,
+      onBatchRejected: options.onBatchRejected ?? (() => {}),
     })
-    // After a reconnect, whatever the outbox still holds goes out again, in order.
+    // After a reconnect, whatever the outbox still holds for this server goes out again, in order.
     this.#stopReplay = options.link.onReconnect?.(() => void this.#sender.drainAll().catch(() => {})) ?? (() => {})
   }
 
@@ -82,10 +99,11 @@ export class ShareClient {
   async share(sessionID: string, items: SyncData[]): Promise<ShareOutcome> {
     const existing = this.#store.shares.get(sessionID)
     if (existing !== undefined) {
+      this.#sender.recordHere(sessionID)
       return { share: summaryOf(existing), created: false, sent: await this.sync(sessionID, items) }
     }
     // Persisted before the share exists: if the process dies before the server answers, nothing is lost.
-    this.#store.outbox.enqueue(sessionID, packBatches(coalesce(items), this.#budget))
+    const queued = this.#store.outbox.enqueue(sessionID, packBatches(coalesce(items), this.#budget))
     const first = this.#store.outbox.next(sessionID)
     const stub = await this.#link.stub()
     // Both calls leave before either answer arrives: the sync names the share through the pending result.
@@ -93,23 +111,57 @@ export class ShareClient {
     const firstSent =
       first === undefined ? undefined : settle(stub.syncShare(created.id, created.secret, first.payload, first.batchID))
     const info = await settle(created)
-    if (!info.ok) throw asServerRefusal(info.error) ?? info.error
-    const record = this.#store.shares.save({ sessionID, ...info.value, server: this.#server, source: "rpc" })
-    if (first !== undefined && firstSent !== undefined) this.#acknowledgeFirst(sessionID, first, await firstSent)
-    return { share: summaryOf(record), created: true, sent: await this.#sender.drain(sessionID) }
+    if (!info.ok) throw this.#creationFailed(queued, info.error)
+    const record = await this.#record(sessionID, info.value, queued)
+    const rejectedFirst =
+      first !== undefined && firstSent !== undefined ? this.#acknowledgeFirst(sessionID, first, await firstSent) : []
+    const sent = await this.#sender.drain(sessionID)
+    return {
+      share: summaryOf(record),
+      created: true,
+      sent: { ...sent, rejected: [...rejectedFirst, ...sent.rejected] },
+    }
   }
 
-  /** A refused first batch stops here; a lost reply is left in the outbox for the drain to resend (same id). */
-  #acknowledgeFirst(
-    sessionID: string,
-    first: { seq: number; batchID: string; itemCount: number; bytes: number },
-    result: Settled<SyncResult>,
-  ): void {
-    if (!result.ok) {
-      const refusal = asServerRefusal(result.error)
-      if (refusal !== undefined) throw refusal
-      return
+  /**
+   * The server said no to creating the share: the batches queued for it would otherwise wait for a share that
+   * never comes, and a later share of the session would send them. Not after a transient refusal or a lost reply,
+   * where the share may yet exist and a retry needs them.
+   */
+  #creationFailed(queued: OutboxRow[], error: unknown): unknown {
+    const refusal = asServerRefusal(error)
+    if (refusal === undefined || isTransient(refusal)) return error
+    this.#store.outbox.remove(queued.map((row) => row.seq))
+    return refusal
+  }
+
+  /**
+   * Record the new share. If that fails the secret would exist only in memory, leaving a share nobody can update
+   * or delete: delete it again (best effort) and drop the batches queued for it.
+   */
+  async #record(sessionID: string, info: ShareInfo, queued: OutboxRow[]): Promise<ShareRow> {
+    try {
+      return this.#store.shares.save({ sessionID, ...info, server: this.#server, source: "rpc" })
+    } catch (error) {
+      const remote = await this.#deleteRemote(info).then(
+        () => "deleted" as const,
+        () => "left" as const,
+      )
+      try {
+        this.#store.outbox.remove(queued.map((row) => row.seq))
+      } catch {
+        // The store is failing as a whole; the rows are left for the next share of the session.
+      }
+      throw new ShareNotRecordedError(sessionID, info.id, remote, error)
     }
+  }
+
+  /**
+   * The pipelined first batch: acknowledged, or refused for its content (set aside, like the sender does), or
+   * refused with the share (thrown). A lost reply or a transient refusal leaves it for the drain to resend.
+   */
+  #acknowledgeFirst(sessionID: string, first: OutboxRow, result: Settled<SyncResult>): BatchRejected[] {
+    if (!result.ok) return this.#firstRefused(sessionID, first, asServerRefusal(result.error))
     this.#store.outbox.acknowledge(first.seq)
     this.#onBatchSent({
       sessionID,
@@ -119,26 +171,39 @@ export class ShareClient {
       duplicate: result.value.duplicate,
       remaining: this.#store.outbox.count(sessionID),
     })
+    return []
+  }
+
+  #firstRefused(sessionID: string, first: OutboxRow, refusal: ServerRefusedError | undefined): BatchRejected[] {
+    if (refusal === undefined || isTransient(refusal)) return []
+    if (isBatchRefusal(refusal)) return [this.#sender.setAside(sessionID, first, refusal)]
+    throw refusal
   }
 
   /** Queue items for a shared session and send everything pending for it. */
   async sync(sessionID: string, items: SyncData[]): Promise<DrainSummary> {
-    if (this.#store.shares.get(sessionID) === undefined) throw new NotSharedError(sessionID)
+    this.#sender.recordHere(sessionID)
     this.#store.outbox.enqueue(sessionID, packBatches(coalesce(items), this.#budget))
     return this.#sender.drain(sessionID)
   }
 
-  /** A debounced, coalescing queue for a shared session's live changes; its batches go out through the outbox. */
-  queue(sessionID: string, options: Omit<SyncQueueOptions, "onQueued" | "budget"> = {}): SyncQueue {
-    return new SyncQueue(this.#store.outbox, sessionID, {
+  /**
+   * A debounced, coalescing queue for a shared session's live changes; its batches go out through the outbox.
+   * `close()` on this client closes it too, flushing what it holds into the outbox.
+   */
+  queue(sessionID: string, options: Omit<SyncQueueOptions, "onQueued" | "budget" | "onClose"> = {}): SyncQueue {
+    const queue: SyncQueue = new SyncQueue(this.#store.outbox, sessionID, {
       ...options,
       budget: this.#budget,
       onQueued: (id) => void this.#sender.drain(id).catch((error: unknown) => options.onError?.(error)),
+      onClose: () => this.#queues.delete(queue),
     })
+    this.#queues.add(queue)
+    return queue
   }
 
-  /** Send whatever any session still has pending (after a crash, for instance). */
-  replayOutbox(): Promise<DrainSummary> {
+  /** Send whatever sessions shared on this client's server still have pending (after a crash, for instance). */
+  replayOutbox(): Promise<ReplaySummary> {
     return this.#sender.drainAll()
   }
 
@@ -155,18 +220,20 @@ export class ShareClient {
     return this.#store.shares.list()
   }
 
-  /** Delete the share on the server, then the local record; a share the server no longer knows is still forgotten. */
+  /**
+   * Delete the share on the server, then the local record; a share the server no longer knows is still forgotten.
+   * Only for shares of this client's server: another server's "not found" says nothing about the share.
+   */
   async unshare(sessionID: string): Promise<UnshareOutcome> {
-    const record = this.#store.shares.get(sessionID)
-    if (record === undefined) throw new NotSharedError(sessionID)
+    const record = this.#sender.recordHere(sessionID)
     const remote = await this.#deleteRemote(record)
     this.#store.shares.remove(sessionID)
     return { remote }
   }
 
-  async #deleteRemote(record: ShareRow, attempts = 3): Promise<UnshareOutcome["remote"]> {
+  async #deleteRemote(share: { id: string; secret: string }, attempts = 3): Promise<UnshareOutcome["remote"]> {
     const stub = await this.#link.stub()
-    const result = await settle(stub.deleteShare(record.id, record.secret))
+    const result = await settle(stub.deleteShare(share.id, share.secret))
     if (result.ok) return "deleted"
     const refusal = asServerRefusal(result.error)
     if (refusal?.code === "not_found") return "already-gone"
@@ -174,10 +241,15 @@ export class ShareClient {
     if (attempts <= 1) throw result.error
     // Lost reply: deleting again is safe (a second delete answers not_found, which counts as done).
     this.#link.reportFailure(stub, result.error instanceof Error ? result.error.message : String(result.error))
-    return this.#deleteRemote(record, attempts - 1)
+    return this.#deleteRemote(share, attempts - 1)
   }
 
+  /**
+   * Stop: open queues flush what they hold into the outbox (durable; it goes out with the next replay if the
+   * connection closes first), and reconnects no longer trigger replays.
+   */
   close(): void {
+    for (const queue of [...this.#queues]) queue.close()
     this.#stopReplay()
   }
 }

@@ -1,7 +1,9 @@
 // Runs under Bun (started by run.mjs, which owns the local Worker): the bun:sqlite store and Bun's own WebSocket
 // (token in the upgrade headers) against a real local Worker. Plain assertions; any failure exits non-zero.
+
+import { Database } from "bun:sqlite"
 import assert from "node:assert/strict"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ShareSnapshot } from "@cloudsession/protocol"
@@ -48,9 +50,27 @@ try {
   assert.equal(snapshot.diffs.length, 1)
   checks.push("share + sync over RPC with the bun:sqlite store (300 parts, 4 batches)")
 
+  const path = join(dir, "shares.db")
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(file).mode & 0o777, 0o600, file)
+  checks.push("the database and its -wal/-shm files are 0600")
+
   assert.deepEqual(await client.unshare("ses_bun"), { remote: "deleted" })
   assert.equal(store.shares.get("ses_bun"), undefined)
   checks.push("unshare removes both sides")
+
+  // The same foreign-key setting as on Node: OpenCode's old table accepts a session its `session` table lacks.
+  const legacyPath = join(dir, "opencode.db")
+  const legacy = new Database(legacyPath, { create: true, readwrite: true })
+  legacy.exec(readFileSync(join(import.meta.dirname, "../test/fixtures/legacy-opencode.sql"), "utf8"))
+  legacy.close()
+  const legacyStore = await openStore(legacyPath)
+  const legacyClient = new ShareClient({ store: legacyStore, link: connection, server: workerUrl })
+  const legacyShare = await legacyClient.share("ses_bun_legacy", makeSessionItems("ses_bun_legacy", 3))
+  assert.equal(legacyStore.shares.get("ses_bun_legacy")?.id, legacyShare.share.id)
+  assert.deepEqual(await legacyClient.unshare("ses_bun_legacy"), { remote: "deleted" })
+  legacyClient.close()
+  legacyStore.close()
+  checks.push("an upgraded OpenCode database takes a share of a session it does not list")
   client.close()
   connection.close()
   store.close()

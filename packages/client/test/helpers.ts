@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { diffKey, type ShareSnapshot, type SyncData } from "@cloudsession/protocol"
@@ -64,6 +64,24 @@ export function stateOf(snapshot: ShareSnapshot) {
     parts: new Map(snapshot.parts.map((part) => [part.id, part])),
     diffs: [...snapshot.diffs].sort((a, b) => diffKey(a).localeCompare(diffKey(b))),
   }
+}
+
+/** The flat snapshot shape the CLI accepts, built from sync items. */
+export function snapshotFile(items: SyncData[]) {
+  const state = expectedState(items)
+  return { session: state.session, messages: [...state.messages.values()], parts: [...state.parts.values()] }
+}
+
+/** Write sync items as a session file the CLI reads. */
+export function writeSessionFile(items: SyncData[]): string {
+  const file = join(tempDir(), "session.json")
+  writeFileSync(file, JSON.stringify(snapshotFile(items)))
+  return file
+}
+
+/** Errors and usage problems are one line on stderr, never more. */
+export function stderrLines(result: CliResult): string[] {
+  return result.stderr.split("\n").filter((line) => line !== "")
 }
 
 export function readFixture(): string {

@@ -78,11 +78,20 @@ describe("an upload interrupted by a Worker restart", () => {
 
     const viewed = await getSnapshot(worker.url, outcome.share.id)
     expect(viewed.status).toBe(200)
-    const server = stateOf(viewed.body as ShareSnapshot)
+    const snapshot = viewed.body as ShareSnapshot
+    // The arrays as served, not maps keyed by id: a part or message stored twice would show here.
+    expect(snapshot.parts).toHaveLength(2000)
+    expect(snapshot.messages).toHaveLength(200)
+    expect(new Set(snapshot.parts.map((part) => part.id)).size).toBe(2000)
+    // Every acknowledged batch was applied exactly once: replays after the restart answered as duplicates and
+    // did not count as syncs.
+    const batchIDs = new Set(sent.map((event) => event.batchID))
+    expect(batchIDs.size).toBe(sent.length)
+    expect(snapshot.metadata.syncCount).toBe(batchIDs.size)
+    const server = stateOf(snapshot)
     const local = expectedState(items)
     expect(server.session).toEqual(local.session)
     expect(server.messages).toEqual(local.messages)
-    expect(server.parts.size).toBe(2000)
     expect(server.parts).toEqual(local.parts)
     expect(server.diffs).toHaveLength(40)
     expect(server.diffs).toEqual([...(local.diffs as { file: string }[])].sort((a, b) => a.file.localeCompare(b.file)))

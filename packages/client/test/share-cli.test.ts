@@ -1,9 +1,12 @@
 import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { ShareSnapshot } from "@cloudsession/protocol"
+import { LIMITS, type ShareSnapshot } from "@cloudsession/protocol"
+import { makeSessionItems } from "@cloudsession/protocol/fixtures"
 import Database from "better-sqlite3"
 import { afterAll, describe, expect, inject, it } from "vitest"
 import { parseSessionFile } from "../src/session-file.ts"
+import { openStore } from "../src/store/store.ts"
+import { packBatches } from "../src/sync/pack.ts"
 import {
   expectedState,
   fixturePath,
@@ -12,7 +15,9 @@ import {
   removeTempDirs,
   runCli,
   stateOf,
+  stderrLines,
   tempDir,
+  writeSessionFile,
 } from "./helpers.ts"
 
 const workerUrl = inject("workerUrl")
@@ -71,7 +76,18 @@ describe("cloudsession CLI against a local Worker", () => {
     expect(unshared).toMatchObject({ status: 0, stdout: `unshared ${fixture.sessionID}\n` })
     expect((await getSnapshot(workerUrl, shareID)).status).toBe(404)
     expect(countRows(db)).toEqual({ shares: 0, outbox: 0 })
-    expect(runCli(["url", fixture.sessionID], env).status).toBe(4)
+    // An unknown share: one line, exit 4, for every command that needs one.
+    for (const args of [
+      ["url", fixture.sessionID],
+      ["unshare", fixture.sessionID],
+      ["sync", fixturePath],
+    ]) {
+      const result = runCli(args, env)
+      expect(result.status, args[0]).toBe(4)
+      expect(stderrLines(result), args[0]).toEqual([
+        `cloudsession: session ${fixture.sessionID} is not shared (no record in the local store)`,
+      ])
+    }
   })
 
   it("a refused token: one line saying so, exit 3, nothing written locally", () => {
@@ -79,8 +95,8 @@ describe("cloudsession CLI against a local Worker", () => {
     const result = runCli(["share", fixturePath, "--url", workerUrl, "--token", "wrong-token", "--db", db])
     expect(result.status).toBe(3)
     expect(result.stdout).toBe("")
-    expect(result.stderr.trim().split("\n")).toHaveLength(1)
-    expect(result.stderr).toContain("refused the token (401")
+    expect(stderrLines(result)).toHaveLength(1)
+    expect(result.stderr).toMatch(/^cloudsession: the server refused the token \(401/)
     expect(result.stderr).not.toContain("wrong-token")
     expect(existsSync(db)).toBe(false)
   })
@@ -104,7 +120,9 @@ describe("cloudsession CLI against a local Worker", () => {
     expect(runCli(["share", fixturePath, "--url", workerUrl], { CLOUDSESSION_DB: db }).stderr).toContain(
       "no token given",
     )
-    expect(runCli(["share", "--nope", fixturePath], env).status).toBe(2)
+    const unknownFlag = runCli(["share", "--nope", fixturePath], env)
+    expect(unknownFlag.status).toBe(2)
+    expect(stderrLines(unknownFlag)).toHaveLength(1)
     expect(existsSync(db)).toBe(false)
   })
 
@@ -138,6 +156,82 @@ describe("cloudsession CLI against a local Worker", () => {
     })
     expect(snapshot.parts).toHaveLength(607)
     expect(runCli(["unshare", fixture.sessionID], env).status).toBe(0)
+  })
+})
+
+describe("a share's server and its secret", () => {
+  it("goes only to the server recorded with the share: another --url / CLOUDSESSION_URL is a usage error", async () => {
+    const db = join(tempDir(), "shares.db")
+    const env = { CLOUDSESSION_URL: workerUrl, CLOUDSESSION_TOKEN: token, CLOUDSESSION_DB: db }
+    const items = makeSessionItems("ses_pinned", 4)
+    const file = writeSessionFile(items)
+    expect(runCli(["share", file], env).status).toBe(0)
+
+    // Nothing listens there: if the CLI tried to connect, it would fail with exit 5, not 2.
+    const elsewhere = "http://127.0.0.1:9"
+    for (const [args, extra] of [
+      [["sync", file], { CLOUDSESSION_URL: elsewhere }],
+      [["unshare", "ses_pinned"], { CLOUDSESSION_URL: elsewhere }],
+      [["share", file], { CLOUDSESSION_URL: elsewhere }],
+      [["unshare", "ses_pinned", "--url", elsewhere], {}],
+    ] as const) {
+      const result = runCli([...args], { ...env, ...extra })
+      expect(result.status, args.join(" ")).toBe(2)
+      expect(stderrLines(result), args.join(" ")).toHaveLength(1)
+      expect(result.stderr).toContain(`shared on ${workerUrl}`)
+      expect(result.stderr).toContain(elsewhere)
+      expect(result.stderr).not.toContain(token)
+    }
+    // The record survived (unshare did not take the other server's "not found" for an answer).
+    expect(countRows(db).shares).toBe(1)
+    // The recorded server is used when none is given, and accepted when the same one is given.
+    expect(runCli(["sync", file], { ...env, CLOUDSESSION_URL: "" }).status).toBe(0)
+    expect(runCli(["unshare", "ses_pinned"], env).status).toBe(0)
+  })
+
+  it("any command that connects first delivers what a crash left in the outbox for shares on that server", async () => {
+    const db = join(tempDir(), "shares.db")
+    const env = { CLOUDSESSION_URL: workerUrl, CLOUDSESSION_TOKEN: token, CLOUDSESSION_DB: db }
+    expect(runCli(["share", writeSessionFile(makeSessionItems("ses_crashed", 3))], env).status).toBe(0)
+    // The agent queued more, then died before sending it.
+    const store = await openStore(db)
+    store.outbox.enqueue("ses_crashed", packBatches(makeSessionItems("ses_crashed", 9).slice(5)))
+    const shareID = store.shares.get("ses_crashed")?.id ?? ""
+    store.close()
+    expect(countRows(db).outbox).toBe(1)
+
+    // Sharing another session is enough to send it.
+    const other = runCli(["share", writeSessionFile(makeSessionItems("ses_other_one", 2))], env)
+    expect(other).toMatchObject({ status: 0, stderr: "" })
+    expect(countRows(db).outbox).toBe(0)
+    expect(((await getSnapshot(workerUrl, shareID)).body as ShareSnapshot).parts).toHaveLength(9)
+  })
+
+  it("a batch the server refuses is dropped so the rest flows, and the user is told in one line (exit 6)", async () => {
+    const db = join(tempDir(), "shares.db")
+    const env = {
+      CLOUDSESSION_URL: workerUrl,
+      CLOUDSESSION_TOKEN: token,
+      CLOUDSESSION_DB: db,
+      // One item more than the server takes in a batch.
+      CLOUDSESSION_BATCH_ITEMS: String(LIMITS.maxBatchItems + 1),
+    }
+    const items = makeSessionItems("ses_too_big", 1100)
+    const result = runCli(["share", writeSessionFile(items)], env)
+    expect(result.status).toBe(6)
+    const shareUrl = result.stdout.trim()
+    expect(shareUrl).toMatch(/\/share\/[A-Za-z0-9_-]+$/)
+    // Besides the progress line of the batch that went through, exactly one line says what was refused.
+    const errors = stderrLines(result).filter((line) => !line.startsWith("sent "))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/^cloudsession: server refused \(bad_request\): /)
+    expect(errors[0]).toContain(`1 batch (${LIMITS.maxBatchItems + 1} items) dropped from the outbox for ses_too_big`)
+    expect(countRows(db).outbox).toBe(0)
+    // The batch after the refused one was stored.
+    const stored = ((await getSnapshot(workerUrl, shareUrl.split("/").at(-1) ?? "")).body as ShareSnapshot).parts
+    expect(stored.length).toBeGreaterThan(0)
+    const last = items.at(-1)
+    expect(stored.some((part) => last?.type === "part" && part.id === last.data.id)).toBe(true)
   })
 })
 

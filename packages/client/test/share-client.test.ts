@@ -2,15 +2,29 @@ import { once } from "node:events"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { join } from "node:path"
-import type { ShareInfo, ShareSnapshot, SyncData } from "@cloudsession/protocol"
-import { makeDiff, makeSessionItems } from "@cloudsession/protocol/fixtures"
+import { LIMITS, RPC_SUBPROTOCOL, type ShareInfo, type ShareSnapshot, type SyncData } from "@cloudsession/protocol"
+import { makeDiff, makeSession, makeSessionItems } from "@cloudsession/protocol/fixtures"
+import Database from "better-sqlite3"
 import { afterAll, describe, expect, inject, it } from "vitest"
-import { connect, type RpcConnection } from "../src/connection/connection.ts"
+import { WebSocketServer } from "ws"
+import { watchSockets } from "../../../bench/socket-watch.ts"
+import { type ConnectionEvent, connect, type RpcConnection } from "../src/connection/connection.ts"
 import { ConnectionError, RpcAuthError } from "../src/connection/errors.ts"
-import { ShareClient } from "../src/share-client.ts"
+import { ServerMismatchError, ServerRefusedError, ShareNotRecordedError } from "../src/errors.ts"
+import { ShareClient, type ShareClientOptions } from "../src/share-client.ts"
 import { openStore, type ShareStore } from "../src/store/store.ts"
-import { packBatches } from "../src/sync/pack.ts"
-import { expectedState, getSnapshot, legacyDatabase, removeTempDirs, runCli, stateOf, tempDir } from "./helpers.ts"
+import type { BatchRejected } from "../src/sync/outbox-sender.ts"
+import { type BatchBudget, DEFAULT_BUDGET, packBatches } from "../src/sync/pack.ts"
+import {
+  expectedState,
+  getSnapshot,
+  legacyDatabase,
+  removeTempDirs,
+  runCli,
+  snapshotFile,
+  stateOf,
+  tempDir,
+} from "./helpers.ts"
 
 const workerUrl = inject("workerUrl")
 const token = inject("rpcToken")
@@ -34,14 +48,20 @@ async function snapshotOf(shareID: string): Promise<ShareSnapshot> {
   return viewed.body as ShareSnapshot
 }
 
-async function withClient<T>(work: (client: ShareClient, store: ShareStore, connection: RpcConnection) => Promise<T>) {
-  const store = await openStore(join(tempDir(), "shares.db"))
+type ClientSetup = { db?: string; budget?: BatchBudget } & Pick<ShareClientOptions, "onBatchRejected">
+
+async function withClient<T>(
+  work: (client: ShareClient, store: ShareStore, connection: RpcConnection) => Promise<T>,
+  setup: ClientSetup = {},
+) {
+  const store = await openStore(setup.db ?? join(tempDir(), "shares.db"))
   const connection = await connect({ url: workerUrl, token })
   const client = new ShareClient({
     store,
     link: connection,
     server: workerUrl,
-    budget: { maxBytes: 64 * 1024, maxItems: 200 },
+    budget: setup.budget ?? { maxBytes: 64 * 1024, maxItems: 200 },
+    onBatchRejected: setup.onBatchRejected,
   })
   try {
     return await work(client, store, connection)
@@ -66,14 +86,18 @@ describe("connection", () => {
       bytes: new Uint8Array([1, 2]),
       nested: { label: "x", values: [1] },
     })
-    expect(echoed).toMatchObject({ size: 2, bytes: [1, 2] })
+    expect(echoed.size).toBe(2)
+    // Compared as numbers: the bytes come back as an array or as a Uint8Array, depending on the server's version.
+    expect(Array.from(echoed.bytes)).toEqual([1, 2])
     connection.close()
   })
 
   it("tells a forbidden upgrade (403) from a refused token", async () => {
     // A loopback stand-in for a server whose origin check refuses us: it answers every upgrade with 403.
+    let upgrades = 0
     const server = createServer((_request, response) => response.writeHead(404).end())
     server.on("upgrade", (_request, socket) => {
+      upgrades += 1
       const body = JSON.stringify({ error: { code: "forbidden", message: "this Origin may not open /rpc" } })
       socket.end(
         `HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
@@ -88,6 +112,49 @@ describe("connection", () => {
     expect(error).toBeInstanceOf(RpcAuthError)
     expect(error).toMatchObject({ status: 403, refusal: "forbidden" })
     expect(String(error)).toContain("refused the connection (403 forbidden): this Origin may not open /rpc")
+    // Asked once: a refusal is an answer, not a failure to retry.
+    expect(upgrades).toBe(1)
+  })
+
+  it("never retries a refused token after a reconnect either, and never shows the token", async () => {
+    let upgrades = 0
+    // Accepts the first upgrade and drops the socket at once (a restart), then refuses the token (rotated out).
+    const sockets = new WebSocketServer({ noServer: true, handleProtocols: () => RPC_SUBPROTOCOL })
+    const server = createServer((_request, response) => response.writeHead(404).end())
+    server.on("upgrade", (request, socket, head) => {
+      upgrades += 1
+      if (upgrades === 1) {
+        sockets.handleUpgrade(request, socket, head, (accepted) => accepted.close(1012, "restarting"))
+        return
+      }
+      const body = JSON.stringify({ error: { code: "unauthorized", message: "token not accepted" } })
+      socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+    })
+    server.listen(0, "127.0.0.1")
+    await once(server, "listening")
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const events: ConnectionEvent[] = []
+    const connection = await connect({
+      url: `http://127.0.0.1:${port}`,
+      token,
+      backoff: { baseMs: 10, maxMs: 20 },
+      reconnectWindowMs: 10_000,
+      onEvent: (event) => events.push(event),
+    })
+    const deadline = Date.now() + 5000
+    while (!events.some((event) => event.type === "broken") && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 10))
+    }
+    const error = await connection.stub().catch((e: unknown) => e)
+    connection.close()
+    server.close()
+    sockets.close()
+    expect(error).toBeInstanceOf(RpcAuthError)
+    expect(error).toMatchObject({ status: 401 })
+    expect(upgrades).toBe(2)
+    expect(events.filter((event) => event.type === "retrying")).toEqual([])
+    expect(`${String(error)} ${JSON.stringify(events)}`).not.toContain(token)
   })
 
   it("reports an endpoint that is not there as a connection error with its status", async () => {
@@ -103,12 +170,16 @@ describe("share client over RPC", () => {
   it("shares (create + first batch in one round trip), syncs, and unshares a session", async () => {
     await withClient(async (client, store) => {
       const items = makeSessionItems("ses_client_a", 450)
-      const outcome = await client.share("ses_client_a", items)
+      const watch = watchSockets()
+      const outcome = await client.share("ses_client_a", items).finally(() => watch.stop())
       expect(outcome.created).toBe(true)
       // The first batch rode along with createShare (pipelined); the drain only sent the rest.
       const batches = packBatches(items, { maxBytes: 64 * 1024, maxItems: 200 }).length
       expect(batches).toBeGreaterThan(2)
       expect(outcome.sent.batches).toBe(batches - 1)
+      // Counted on the socket: create + first batch in one flight, then one per remaining batch. Awaiting the
+      // create before sending the first batch would make it batches + 1.
+      expect(watch.roundTrips()).toBe(batches)
       expect(store.outbox.count("ses_client_a")).toBe(0)
       expect(client.url("ses_client_a")).toBe(outcome.share.url)
 
@@ -183,9 +254,134 @@ describe("share client over RPC", () => {
       await client.unshare("ses_replay")
     })
   })
+
+  it("never sends a secret to another server: share, sync and unshare refuse, replays skip it", async () => {
+    await withClient(async (client, store) => {
+      const elsewhere = "https://elsewhere.example"
+      store.shares.save({
+        sessionID: "ses_elsewhere",
+        id: "elsewhere01",
+        secret: "secret-of-the-other-server",
+        url: `${elsewhere}/share/elsewhere01`,
+        server: elsewhere,
+        source: "rpc",
+      })
+      const items = makeSessionItems("ses_elsewhere", 3)
+      // What a crash left for both sessions: only the one shared on this server may be replayed here.
+      store.outbox.enqueue("ses_elsewhere", packBatches(items))
+      const here = await client.share("ses_here", makeSessionItems("ses_here", 3))
+      store.outbox.enqueue("ses_here", packBatches(makeSessionItems("ses_here", 6).slice(4)))
+      const watch = watchSockets()
+      try {
+        await expect(client.share("ses_elsewhere", items)).rejects.toBeInstanceOf(ServerMismatchError)
+        await expect(client.sync("ses_elsewhere", items)).rejects.toBeInstanceOf(ServerMismatchError)
+        await expect(client.unshare("ses_elsewhere")).rejects.toBeInstanceOf(ServerMismatchError)
+        expect(await client.replayOutbox()).toMatchObject({ batches: 1, failed: [], rejected: [] })
+      } finally {
+        watch.stop()
+      }
+      expect(watch.sent.join("\n")).not.toContain("secret-of-the-other-server")
+      expect(store.shares.get("ses_elsewhere")?.secret).toBe("secret-of-the-other-server")
+      expect(store.outbox.count("ses_elsewhere")).toBe(1)
+      expect(store.outbox.count("ses_here")).toBe(0)
+      expect((await snapshotOf(here.share.id)).parts).toHaveLength(6)
+      await client.unshare("ses_here")
+    })
+  })
+
+  it("drops the batches queued for a share the server refuses to create", async () => {
+    await withClient(async (client, store) => {
+      const sessionID = `ses_${"x".repeat(LIMITS.maxIdLength)}`
+      const error = await client
+        .share(sessionID, [{ type: "session", data: makeSession(sessionID) }])
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ServerRefusedError)
+      expect(error).toMatchObject({ code: "bad_request" })
+      expect(store.outbox.count(sessionID)).toBe(0)
+      expect(store.shares.get(sessionID)).toBeUndefined()
+    })
+  })
+
+  it("deletes a new share again when it cannot be recorded locally, and leaves no batch behind", async () => {
+    await withClient(async (client, store) => {
+      // A store that fails exactly when the share is recorded (as a full disk or a locked file would).
+      const raw = new Database(store.path)
+      raw.exec(
+        "CREATE TRIGGER refuse_share BEFORE INSERT ON session_share BEGIN SELECT RAISE(ABORT, 'disk is full'); END",
+      )
+      raw.close()
+      const error = await client.share("ses_unrecorded", makeSessionItems("ses_unrecorded", 5)).catch((e) => e)
+      expect(error).toBeInstanceOf(ShareNotRecordedError)
+      expect(error).toMatchObject({ remote: "deleted" })
+      expect(String(error)).toContain("disk is full")
+      const shareID = error instanceof ShareNotRecordedError ? error.shareID : ""
+      expect((await getSnapshot(workerUrl, shareID)).status).toBe(404)
+      expect(store.outbox.count("ses_unrecorded")).toBe(0)
+      expect(store.shares.get("ses_unrecorded")).toBeUndefined()
+    })
+  })
+
+  it("sets aside a batch the server refuses for its content, so the batches after it still flow", async () => {
+    const rejected: BatchRejected[] = []
+    // One item over the server's per-batch limit: the client's budget lets such a batch through to be refused.
+    const budget = { maxBytes: DEFAULT_BUDGET.maxBytes, maxItems: LIMITS.maxBatchItems + 1 }
+    await withClient(
+      async (client, store) => {
+        const items = makeSessionItems("ses_refused", 1050)
+        const outcome = await client.share("ses_refused", items)
+        // The pipelined first batch was refused and set aside; the second one was stored.
+        expect(outcome.sent.rejected).toMatchObject([{ code: "bad_request", items: LIMITS.maxBatchItems + 1 }])
+        expect(outcome.sent.batches).toBe(1)
+        expect(store.outbox.count("ses_refused")).toBe(0)
+
+        // The same in the drain: an oversized batch at the head of the outbox, then a good one.
+        const later = makeSessionItems("ses_refused", 1100).slice(-20)
+        store.outbox.enqueue("ses_refused", packBatches(items.slice(0, LIMITS.maxBatchItems + 1), budget))
+        const sent = await client.sync("ses_refused", later)
+        expect(sent).toMatchObject({ batches: 1, items: later.length })
+        expect(sent.rejected).toMatchObject([{ code: "bad_request" }])
+        expect(rejected).toHaveLength(2)
+        expect(store.outbox.count("ses_refused")).toBe(0)
+        const stored = new Set((await snapshotOf(outcome.share.id)).parts.map((part) => part.id))
+        for (const item of later) if (item.type === "part") expect(stored.has(item.data.id)).toBe(true)
+        await client.unshare("ses_refused")
+      },
+      { budget, onBatchRejected: (event) => rejected.push(event) },
+    )
+  })
+
+  it("close() flushes open queues into the outbox, from where they are delivered", async () => {
+    await withClient(async (client, store) => {
+      const outcome = await client.share("ses_closing", makeSessionItems("ses_closing", 2))
+      const queue = client.queue("ses_closing", { debounceMs: 60_000 })
+      const part = makeSessionItems("ses_closing", 3).findLast((item) => item.type === "part")
+      if (part === undefined) throw new Error("fixture has no part")
+      queue.push(part)
+      expect(store.outbox.count("ses_closing")).toBe(0)
+      client.close()
+      expect(queue.closed).toBe(true)
+      expect(queue.pendingItems).toBe(0)
+      expect(store.outbox.pendingItems("ses_closing")).toBe(1)
+      await client.flush("ses_closing")
+      expect((await snapshotOf(outcome.share.id)).parts).toHaveLength(3)
+    })
+  })
 })
 
 describe("legacy records", () => {
+  it("shares a session OpenCode's session table does not hold into an upgraded OpenCode database", async () => {
+    // The old table has a foreign key to OpenCode's `session`; better-sqlite3 would enforce it, bun:sqlite not.
+    const db = legacyDatabase([])
+    await withClient(
+      async (client, store) => {
+        const outcome = await client.share("ses_not_in_opencode", makeSessionItems("ses_not_in_opencode", 5))
+        expect(store.shares.get("ses_not_in_opencode")).toMatchObject({ id: outcome.share.id, server: workerUrl })
+        expect(store.outbox.count("ses_not_in_opencode")).toBe(0)
+        expect((await snapshotOf(outcome.share.id)).parts).toHaveLength(5)
+      },
+      { db },
+    )
+  })
   it("upgrades an old session_share table and keeps syncing over RPC with the existing secret", async () => {
     const created = await createOverHttp("ses_legacy_table")
     const db = legacyDatabase([{ sessionID: "ses_legacy_table", ...created }])
@@ -227,9 +423,3 @@ describe("legacy records", () => {
     expect(stateOf(await snapshotOf(created.id)).parts).toEqual(expectedState(items).parts)
   })
 })
-
-/** The flat snapshot shape the CLI accepts, built from sync items. */
-function snapshotFile(items: SyncData[]) {
-  const state = expectedState(items)
-  return { session: state.session, messages: [...state.messages.values()], parts: [...state.parts.values()] }
-}

@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { makeDiff, makeSession, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import Database from "better-sqlite3"
@@ -7,7 +7,7 @@ import { importLegacyJson } from "../src/store/legacy-json.ts"
 import { openStore, type ShareStore } from "../src/store/store.ts"
 import { coalesce } from "../src/sync/coalesce.ts"
 import { ItemTooLargeError, packBatches } from "../src/sync/pack.ts"
-import { SyncQueue } from "../src/sync/sync-queue.ts"
+import { type QueueOutbox, SyncQueue } from "../src/sync/sync-queue.ts"
 import { legacyDatabase, removeTempDirs, tempDir } from "./helpers.ts"
 
 const opened: ShareStore[] = []
@@ -40,6 +40,54 @@ describe("local share store (real SQLite file)", () => {
     expect(saved.timeCreated).toBeGreaterThan(0)
     expect(opened.shares.get("ses_a")?.secret).toBe("s".repeat(32))
     expect(opened.shares.list()[0]).not.toHaveProperty("secret")
+  })
+
+  it("keeps the WAL and shared-memory files as private as the database (they hold the same secrets)", async () => {
+    // A permissive umask, as most users have: without care SQLite's -wal/-shm would come out 0644.
+    const umask = process.umask(0o022)
+    try {
+      const path = join(tempDir(), "shares.db")
+      const opened = await store(path)
+      opened.shares.save({
+        sessionID: "ses_mode",
+        id: "m",
+        secret: "z".repeat(32),
+        url: "http://h/share/m",
+        server: "http://h",
+        source: "rpc",
+      })
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        expect(existsSync(file), file).toBe(true)
+        expect(statSync(file).mode & 0o777, file).toBe(0o600)
+      }
+
+      // Files an earlier version left readable, still open elsewhere (so SQLite keeps them): narrowed on open.
+      const other = join(tempDir(), "shares.db")
+      const holder = new Database(other)
+      holder.pragma("journal_mode = WAL")
+      holder.exec("CREATE TABLE keep (x)")
+      for (const file of [other, `${other}-wal`, `${other}-shm`]) chmodSync(file, 0o644)
+      await store(other)
+      for (const file of [other, `${other}-wal`, `${other}-shm`]) {
+        expect(statSync(file).mode & 0o777, file).toBe(0o600)
+      }
+      holder.close()
+    } finally {
+      process.umask(umask)
+    }
+  })
+
+  it("enforces no foreign key, on Node as on Bun: a legacy OpenCode table accepts a session it does not list", async () => {
+    const opened = await store(legacyDatabase([]))
+    const saved = opened.shares.save({
+      sessionID: "ses_not_in_opencode",
+      id: "n",
+      secret: "f".repeat(32),
+      url: "http://h/share/n",
+      server: "http://h",
+      source: "rpc",
+    })
+    expect(saved.sessionID).toBe("ses_not_in_opencode")
   })
 
   it("keeps its records across reopen and migrates only once", async () => {
@@ -186,5 +234,62 @@ describe("coalescing and batching", () => {
       "streaming 19",
       "Part 2",
     ])
+  })
+
+  it("drops only an item too large for any batch (reported alone) and queues the rest", async () => {
+    const opened = await store()
+    const errors: unknown[] = []
+    const budget = { maxBytes: 8 * 1024, maxItems: 50 }
+    const queue = new SyncQueue(opened.outbox, "ses_big", { budget, onError: (error) => errors.push(error) })
+    queue.push(
+      { type: "part", data: makeTextPart("ses_big", "m", 1) },
+      { type: "part", data: makeTextPart("ses_big", "m", 2, "x".repeat(10_000)) },
+      { type: "part", data: makeTextPart("ses_big", "m", 3) },
+    )
+    expect(queue.flush()).toBe(1)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(ItemTooLargeError)
+    expect(errors[0]).toMatchObject({ key: expect.stringContaining("part:") })
+    expect(opened.outbox.pending("ses_big").flatMap((row) => row.payload)).toHaveLength(2)
+    expect(queue.pendingItems).toBe(0)
+  })
+
+  it("keeps every buffered item when the outbox refuses the write, and retries them on the next flush", async () => {
+    const opened = await store()
+    let refuse = true
+    // The outbox as it behaves while another process holds the write lock past the busy timeout.
+    const busy: QueueOutbox = {
+      enqueue: (sessionID, batches) => {
+        if (refuse) throw new Error("database is locked")
+        return opened.outbox.enqueue(sessionID, batches)
+      },
+    }
+    const errors: unknown[] = []
+    const budget = { maxBytes: 1 << 20, maxItems: 3 }
+    const queue = new SyncQueue(busy, "ses_busy", { budget, onError: (error) => errors.push(error) })
+    const parts = [1, 2, 3].map((index) => ({ type: "part" as const, data: makeTextPart("ses_busy", "m", index) }))
+    // A full batch's worth flushes from push(): the failure goes to onError, not to whoever pushed.
+    expect(() => queue.push(...parts)).not.toThrow()
+    expect(errors.map(String)).toEqual(["Error: database is locked"])
+    expect(queue.pendingItems).toBe(3)
+    expect(() => queue.flush()).toThrow("database is locked")
+    expect(queue.pendingItems).toBe(3)
+    refuse = false
+    expect(queue.flush()).toBe(1)
+    expect(queue.pendingItems).toBe(0)
+    expect(opened.outbox.pending("ses_busy").flatMap((row) => row.payload)).toEqual(parts)
+  })
+
+  it("close() flushes what is buffered and leaves no timer behind", async () => {
+    const opened = await store()
+    const queued: string[] = []
+    const queue = new SyncQueue(opened.outbox, "ses_close", { debounceMs: 20, onQueued: (id) => queued.push(id) })
+    queue.push({ type: "part", data: makeTextPart("ses_close", "m", 1) })
+    queue.close()
+    expect(opened.outbox.count("ses_close")).toBe(1)
+    await new Promise((done) => setTimeout(done, 60))
+    // The debounce timer did not fire a second flush after close.
+    expect(queued).toEqual(["ses_close"])
+    expect(() => queue.push({ type: "part", data: makeTextPart("ses_close", "m", 2) })).toThrow("closed")
   })
 })

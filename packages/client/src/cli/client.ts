@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs"
 import { connect, type RpcConnection } from "../connection/connection.ts"
 import { ShareClient } from "../share-client.ts"
 import { openStore, type ShareStore } from "../store/store.ts"
 import type { BatchSent } from "../sync/outbox-sender.ts"
 import { DEFAULT_BUDGET } from "../sync/pack.ts"
 import { type CommonFlags, databasePath, rpcToken } from "./config.ts"
+import { replayPending } from "./replay.ts"
 
 /** Open the store for the duration of `work`, closing it whatever happens. */
 export async function withStore<T>(flags: CommonFlags, work: (store: ShareStore) => Promise<T> | T): Promise<T> {
@@ -13,6 +15,20 @@ export async function withStore<T>(flags: CommonFlags, work: (store: ShareStore)
   } finally {
     store.close()
   }
+}
+
+/**
+ * For commands that only read records: a store file that does not exist holds no shares, and looking must not
+ * create it (nor its directory), so `missing` answers instead.
+ */
+export async function withExistingStore<T>(
+  flags: CommonFlags,
+  work: (store: ShareStore) => Promise<T> | T,
+  missing: () => T,
+): Promise<T> {
+  const path = databasePath(flags)
+  if (path !== ":memory:" && !existsSync(path)) return missing()
+  return withStore(flags, work)
 }
 
 /** Connect (authenticating first, so a refused token fails before anything else happens), then run `work`. */
@@ -37,13 +53,25 @@ export async function withConnection<T>(
   }
 }
 
-export function shareClient(
+/**
+ * Run `work` with a share client on an open connection, then send what other sessions shared on this server still
+ * have pending (left by a crash or a lost connection): any command that connects delivers them.
+ */
+export async function withShareClient<T>(
   store: ShareStore,
   connection: RpcConnection,
   server: string,
   onBatchSent: (event: BatchSent) => void,
-): ShareClient {
-  return new ShareClient({ store, link: connection, server, onBatchSent, budget: budgetFromEnv() })
+  work: (client: ShareClient) => Promise<T>,
+): Promise<T> {
+  const client = new ShareClient({ store, link: connection, server, onBatchSent, budget: budgetFromEnv() })
+  try {
+    const result = await work(client)
+    await replayPending(client)
+    return result
+  } finally {
+    client.close()
+  }
 }
 
 /** Tests shrink batches to exercise multi-batch uploads with small sessions (`CLOUDSESSION_BATCH_ITEMS`). */

@@ -1,4 +1,5 @@
 import type { Command } from "commander"
+import { serverOrigin } from "../server-origin.ts"
 import { defaultDatabasePath } from "../store/paths.ts"
 import { UsageError } from "./exit-codes.ts"
 
@@ -30,14 +31,45 @@ export function databasePath(flags: CommonFlags): string {
   return flags.db ?? defaultDatabasePath()
 }
 
-/** The server to use: the flag, then the environment, then (for existing shares) where the share lives. */
-export function serverUrl(flags: CommonFlags, recorded?: string | null): string {
-  const url = flags.url ?? nonEmpty(process.env.CLOUDSESSION_URL) ?? recorded ?? undefined
-  if (url === undefined) throw new UsageError("no server given: pass --url or set CLOUDSESSION_URL")
-  if (!URL.canParse(url) || !/^(https?|wss?):$/.test(new URL(url).protocol)) {
-    throw new UsageError(`not a server URL: ${url}`)
+/** The server named by `--url`, else `CLOUDSESSION_URL`, as an origin; undefined when neither is given. */
+function explicitServer(flags: CommonFlags): { origin: string; source: string } | undefined {
+  const source = flags.url !== undefined ? "--url" : "CLOUDSESSION_URL"
+  const url = flags.url ?? nonEmpty(process.env.CLOUDSESSION_URL)
+  if (url === undefined) return undefined
+  const origin = serverOrigin(url)
+  if (origin === undefined) throw new UsageError(`not a server URL: ${url}`)
+  return { origin, source }
+}
+
+/** The server for a new share: `--url`, else `CLOUDSESSION_URL`. */
+export function serverUrl(flags: CommonFlags): string {
+  const explicit = explicitServer(flags)
+  if (explicit === undefined) throw new UsageError("no server given: pass --url or set CLOUDSESSION_URL")
+  return explicit.origin
+}
+
+/**
+ * The server of an existing share is the one recorded with it: its secret goes nowhere else. A `--url` or
+ * `CLOUDSESSION_URL` naming another server is a mistake worth stopping for, not a choice to follow. Only records
+ * without a server (legacy rows whose URL named none) take the explicit one.
+ */
+export function serverForRecord(flags: CommonFlags, record: { sessionID: string; server: string | null }): string {
+  const explicit = explicitServer(flags)
+  if (record.server === null) {
+    if (explicit === undefined) {
+      throw new UsageError(`no server recorded for ${record.sessionID}: pass --url or set CLOUDSESSION_URL`)
+    }
+    return explicit.origin
   }
-  return new URL(url).origin.replace(/^ws/, "http")
+  const recorded = serverOrigin(record.server)
+  if (recorded === undefined) throw new UsageError(`the recorded server of ${record.sessionID} is not a URL`)
+  if (explicit !== undefined && explicit.origin !== recorded) {
+    throw new UsageError(
+      `session ${record.sessionID} is shared on ${recorded}, but ${explicit.source} says ${explicit.origin}; ` +
+        `its secret only goes to ${recorded} (drop --url / unset CLOUDSESSION_URL, or make it match)`,
+    )
+  }
+  return recorded
 }
 
 export function rpcToken(flags: CommonFlags): string {

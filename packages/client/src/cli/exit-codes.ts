@@ -1,5 +1,5 @@
 import { ConnectionError, RpcAuthError } from "../connection/errors.ts"
-import { NotSharedError, ServerRefusedError } from "../errors.ts"
+import { InvalidShareIdError, NotSharedError, ServerMismatchError, ServerRefusedError } from "../errors.ts"
 import { SessionFileError } from "../session-file.ts"
 import { ItemTooLargeError } from "../sync/pack.ts"
 
@@ -8,7 +8,10 @@ export const EXIT = {
   ok: 0,
   /** Anything unexpected. */
   failure: 1,
-  /** Bad usage or bad input: unknown flag, missing server/token, unreadable or invalid session file. */
+  /**
+   * Bad usage or bad input: unknown flag, missing server/token, a server other than the share's, unreadable or
+   * invalid session file, a malformed share id.
+   */
   usage: 2,
   /** The server refused the token (401) or the connection (403). */
   auth: 3,
@@ -28,10 +31,10 @@ export class UsageError extends Error {
   }
 }
 
+const USAGE_ERRORS = [UsageError, SessionFileError, ItemTooLargeError, ServerMismatchError, InvalidShareIdError]
+
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof SessionFileError || error instanceof ItemTooLargeError) {
-    return EXIT.usage
-  }
+  if (USAGE_ERRORS.some((type) => error instanceof type)) return EXIT.usage
   if (error instanceof RpcAuthError) return EXIT.auth
   if (error instanceof NotSharedError) return EXIT.notFound
   if (error instanceof ServerRefusedError) return error.code === "not_found" ? EXIT.notFound : EXIT.refused

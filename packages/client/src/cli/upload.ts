@@ -27,7 +27,10 @@ export async function withUploadProgress<T>(
   const total = store.outbox.pendingItems(session.sessionID) + coalesce(session.items).length
   const progress = uploadProgress(total, forceBar)
   try {
-    return await upload(progress.onBatch)
+    // Replays of other sessions' pending batches report through the same callback; they are not this upload.
+    return await upload((event) => {
+      if (event.sessionID === session.sessionID) progress.onBatch(event)
+    })
   } finally {
     progress.stop()
   }

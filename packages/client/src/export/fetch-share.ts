@@ -8,7 +8,7 @@ import {
 } from "@cloudsession/protocol"
 import { z } from "zod"
 import { ConnectionError } from "../connection/errors.ts"
-import { ServerRefusedError } from "../errors.ts"
+import { InvalidShareIdError, ServerRefusedError } from "../errors.ts"
 
 /** What `GET /api/share/:id` answers; checked so a wrong server yields an error, not a garbled export. */
 const ShareSnapshotSchema = z.object({
@@ -28,16 +28,25 @@ export type FetchedShare = z.infer<typeof ShareSnapshotSchema>
 export function locateShare(idOrUrl: string, server: string | undefined): { server: string | undefined; id: string } {
   if (URL.canParse(idOrUrl)) {
     const url = new URL(idOrUrl)
-    return { server: url.origin, id: url.pathname.split("/").filter(Boolean).at(-1) ?? "" }
+    const segments = url.pathname.split("/").filter(Boolean)
+    // `/share/<id>`: the id follows `share` (a URL that stops at `/share/` names none); other layouts end in it.
+    const marker = segments.indexOf("share")
+    const id = marker >= 0 ? (segments[marker + 1] ?? "") : (segments.at(-1) ?? "")
+    return { server: url.origin, id }
   }
   return { server, id: idOrUrl }
 }
 
+/** A malformed id is the caller's mistake, not the server's answer: no request can fix it, so none is made. */
+export function checkShareId(shareID: string): string {
+  const id = ShareIdSchema.safeParse(shareID)
+  if (!id.success) throw new InvalidShareIdError(shareID)
+  return id.data
+}
+
 /** Read a share as viewers see it: the public `GET /api/share/:id` (no secret, no token needed). */
 export async function fetchShare(server: string, shareID: string): Promise<FetchedShare> {
-  const id = ShareIdSchema.safeParse(shareID)
-  if (!id.success) throw new ServerRefusedError("bad_request", `not a share id: ${shareID}`)
-  const url = `${server}/api/share/${encodeURIComponent(id.data)}`
+  const url = `${server}/api/share/${encodeURIComponent(checkShareId(shareID))}`
   const response = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch((error: unknown) => {
     throw new ConnectionError(`cannot reach ${server}: ${error instanceof Error ? error.message : String(error)}`)
   })

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from "node:fs"
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs"
 import { dirname } from "node:path"
 import { sql } from "drizzle-orm"
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core"
@@ -22,14 +22,32 @@ const MIGRATIONS_TABLE = "__cloudsession_migrations"
 
 const isBun = () => typeof process.versions.bun === "string"
 
+/** The files SQLite keeps for a database: the main file, and in WAL mode its log and shared-memory index. */
+const databaseFiles = (path: string): string[] => [path, `${path}-wal`, `${path}-shm`]
+
 /**
- * Open (creating if needed) the share store and bring its schema up to date. The file holds share secrets, so
- * its directory and the file itself are private to the user.
+ * The main file exists and is private before SQLite opens it: SQLite creates the -wal and -shm files with the
+ * main file's mode, and they hold the same secrets. Files an earlier version left readable are narrowed too.
+ */
+function preparePrivateFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  closeSync(openSync(path, "a", 0o600))
+  restrictFiles(path)
+}
+
+function restrictFiles(path: string): void {
+  for (const file of databaseFiles(path)) if (existsSync(file)) chmodSync(file, 0o600)
+}
+
+/**
+ * Open (creating if needed) the share store and bring its schema up to date. The files hold share secrets, so
+ * their directory and the files themselves are private to the user.
  */
 export async function openDatabase(path: string): Promise<OpenDatabase> {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  if (path !== ":memory:") preparePrivateFiles(path)
   const opened = isBun() ? await openWithBun(path) : await openWithBetterSqlite(path)
-  if (path !== ":memory:") chmodSync(path, 0o600)
+  // Belt and braces: switching to WAL just created the sidecar files; make sure of their mode whatever SQLite did.
+  if (path !== ":memory:") restrictFiles(path)
   return opened
 }
 
@@ -37,6 +55,11 @@ function configure(db: StoreDatabase): void {
   // WAL lets a CLI run read while the agent writes; the timeout rides out the other writer's short transactions.
   db.run(sql`PRAGMA journal_mode = WAL`)
   db.run(sql`PRAGMA busy_timeout = 5000`)
+  // The drivers disagree by default (better-sqlite3 enforces foreign keys, bun:sqlite does not), so the same
+  // database would accept a share under Bun and refuse it under Node. Our tables declare no foreign keys; the only
+  // one is OpenCode's old `session_share → session`, which OpenCode under Bun never enforced and which a session
+  // shared from a file (not in that table) cannot satisfy. Off on both, explicitly.
+  db.run(sql`PRAGMA foreign_keys = OFF`)
 }
 
 async function openWithBetterSqlite(path: string): Promise<OpenDatabase> {

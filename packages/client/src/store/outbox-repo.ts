@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm"
+import { asc, eq, inArray, sql } from "drizzle-orm"
 import type { StoreDatabase } from "./database.ts"
 import { type OutboxRow, outbox } from "./schema.ts"
 
@@ -82,6 +82,12 @@ export class OutboxRepo {
   /** The server acknowledged the batch: it may go. */
   acknowledge(seq: number): void {
     this.db.delete(outbox).where(eq(outbox.seq, seq)).run()
+  }
+
+  /** Drop batches that will never be sent (their share was refused or never recorded). */
+  remove(seqs: number[]): number {
+    if (seqs.length === 0) return 0
+    return this.db.delete(outbox).where(inArray(outbox.seq, seqs)).returning().all().length
   }
 
   clear(sessionID: string): number {

@@ -36,6 +36,22 @@ export class Coalescer {
     return this.#items.size
   }
 
+  /** Everything buffered, in order; the buffer keeps it until `settle` says it is safely elsewhere. */
+  items(): SyncData[] {
+    return [...this.#items.values()]
+  }
+
+  /**
+   * Forget items taken by `items()` that are now stored elsewhere. An item updated since then is a newer version
+   * that still has to travel, so it stays.
+   */
+  settle(taken: Iterable<SyncData>): void {
+    for (const item of taken) {
+      const key = itemKey(item)
+      if (this.#items.get(key) === item) this.#items.delete(key)
+    }
+  }
+
   /** Everything buffered, in order, leaving the buffer empty. */
   take(): SyncData[] {
     const items = [...this.#items.values()]

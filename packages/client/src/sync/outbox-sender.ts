@@ -1,8 +1,16 @@
 import type { ErrorCode, ShareRpc, SyncResult } from "@cloudsession/protocol"
 import type { RpcStub } from "capnweb"
 import { backoffDelay, sleep } from "../connection/backoff.ts"
-import { asServerRefusal, NotSharedError } from "../errors.ts"
-import type { OutboxRow } from "../store/schema.ts"
+import {
+  asServerRefusal,
+  isBatchRefusal,
+  isTransient,
+  NotSharedError,
+  ServerMismatchError,
+  ServerRefusedError,
+} from "../errors.ts"
+import { serverOrigin } from "../server-origin.ts"
+import type { OutboxRow, ShareRow } from "../store/schema.ts"
 import type { ShareStore } from "../store/store.ts"
 
 /** What the sender needs from a connection: a live stub, and a way to say a call on it went unanswered. */
@@ -22,20 +30,37 @@ export type BatchSent = {
   remaining: number
 }
 
+/** A batch the server refused for its content (too large, malformed): taken out of the outbox so later ones flow. */
+export type BatchRejected = {
+  sessionID: string
+  batchID: string
+  items: number
+  bytes: number
+  code: ErrorCode
+  reason: string
+}
+
 export type SenderOptions = {
   /** Attempts per batch before giving up on transport errors (each waits for a reconnect first). */
   maxAttempts?: number
   /** A call unanswered this long is treated as lost: the session is dropped and the batch resent. */
   callTimeoutMs?: number
   onBatchSent?: (event: BatchSent) => void
+  onBatchRejected?: (event: BatchRejected) => void
 }
 
-export type DrainSummary = { batches: number; items: number; duplicates: number }
+export type DrainSummary = {
+  batches: number
+  items: number
+  duplicates: number
+  /** Batches the server refused and that were dropped from the outbox (their items were not stored). */
+  rejected: BatchRejected[]
+}
+
+/** A replay of every session: what went out, and the sessions whose share refused it (their batches stay). */
+export type ReplaySummary = DrainSummary & { failed: { sessionID: string; error: unknown }[] }
 
 class CallTimeout extends Error {}
-
-/** Server answers that say "not now" rather than "no": the same batch may succeed on a later attempt. */
-const TRANSIENT_CODES = new Set<ErrorCode>(["unavailable", "too_many_requests"])
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -45,26 +70,38 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+export const emptySummary = (): DrainSummary => ({ batches: 0, items: 0, duplicates: 0, rejected: [] })
+
+/** Problems of one session's share (refused, unshared, elsewhere): a replay of the others goes on without it. */
+const isSessionProblem = (error: unknown): boolean =>
+  error instanceof ServerRefusedError || error instanceof NotSharedError || error instanceof ServerMismatchError
+
 /**
  * Sends a session's outbox to the server in order, one batch at a time, deleting each batch only after the
  * server acknowledged it. A batch whose reply was lost is resent with the same batch id, which the server applies
- * at most once, so a replay can neither lose nor duplicate an item.
+ * at most once, so a replay can neither lose nor duplicate an item. Only shares recorded for this sender's server
+ * are sent: a secret never travels to another server.
  */
 export class OutboxSender {
   readonly #store: ShareStore
   readonly #link: RpcLink
+  readonly #server: string
   readonly #maxAttempts: number
   readonly #callTimeoutMs: number
   readonly #onBatchSent: (event: BatchSent) => void
+  readonly #onBatchRejected: (event: BatchRejected) => void
   /** One drain per session at a time: batches must arrive in the order they were queued. */
   readonly #running = new Map<string, Promise<DrainSummary>>()
 
-  constructor(store: ShareStore, link: RpcLink, options: SenderOptions = {}) {
+  /** `server` is the origin (as `serverOrigin` gives it) the link talks to. */
+  constructor(store: ShareStore, link: RpcLink, server: string, options: SenderOptions = {}) {
     this.#store = store
     this.#link = link
+    this.#server = server
     this.#maxAttempts = options.maxAttempts ?? 8
     this.#callTimeoutMs = options.callTimeoutMs ?? 30_000
     this.#onBatchSent = options.onBatchSent ?? (() => {})
+    this.#onBatchRejected = options.onBatchRejected ?? (() => {})
   }
 
   /** Send everything queued for the session (including batches queued while this runs). */
@@ -80,23 +117,64 @@ export class OutboxSender {
     return next
   }
 
-  /** Replay every session's pending batches (after a reconnect or a crash), oldest session first. */
-  async drainAll(): Promise<DrainSummary> {
-    const total: DrainSummary = { batches: 0, items: 0, duplicates: 0 }
+  /**
+   * Replay the pending batches of every session shared on this server (after a reconnect or a crash), oldest
+   * session first. Sessions recorded for another server, or for no known server, are left alone. A session whose
+   * share refuses does not stop the others; losing the connection does.
+   */
+  async drainAll(): Promise<ReplaySummary> {
+    const total: ReplaySummary = { ...emptySummary(), failed: [] }
     for (const sessionID of this.#store.outbox.sessionsWithPending()) {
-      if (this.#store.shares.get(sessionID) === undefined) continue
-      const summary = await this.drain(sessionID)
-      total.batches += summary.batches
-      total.items += summary.items
-      total.duplicates += summary.duplicates
+      const share = this.#store.shares.get(sessionID)
+      if (share?.server == null || serverOrigin(share.server) !== this.#server) continue
+      try {
+        const summary = await this.drain(sessionID)
+        total.batches += summary.batches
+        total.items += summary.items
+        total.duplicates += summary.duplicates
+        total.rejected.push(...summary.rejected)
+      } catch (error) {
+        if (!isSessionProblem(error)) throw error
+        total.failed.push({ sessionID, error })
+      }
     }
     return total
   }
 
+  /** Take a batch the server refused for its content out of the outbox, and say so. */
+  setAside(sessionID: string, row: OutboxRow, refusal: ServerRefusedError): BatchRejected {
+    this.#store.outbox.acknowledge(row.seq)
+    const event: BatchRejected = {
+      sessionID,
+      batchID: row.batchID,
+      items: row.itemCount,
+      bytes: row.bytes,
+      code: refusal.code,
+      reason: refusal.message,
+    }
+    this.#onBatchRejected(event)
+    return event
+  }
+
+  /** The record of a session this sender may send for: it exists and lives on this sender's server. */
+  recordHere(sessionID: string): ShareRow {
+    const share = this.#store.shares.get(sessionID)
+    if (share === undefined) throw new NotSharedError(sessionID)
+    // Legacy rows whose URL named no server: the caller chose the server for them explicitly.
+    if (share.server === null) return share
+    const recorded = serverOrigin(share.server) ?? share.server
+    if (recorded !== this.#server) throw new ServerMismatchError(sessionID, recorded, this.#server)
+    return share
+  }
+
   async #drainNow(sessionID: string): Promise<DrainSummary> {
-    const summary: DrainSummary = { batches: 0, items: 0, duplicates: 0 }
+    const summary = emptySummary()
     for (let row = this.#store.outbox.next(sessionID); row !== undefined; row = this.#store.outbox.next(sessionID)) {
       const result = await this.#send(sessionID, row)
+      if (result instanceof ServerRefusedError) {
+        summary.rejected.push(this.setAside(sessionID, row, result))
+        continue
+      }
       this.#store.outbox.acknowledge(row.seq)
       summary.batches += 1
       summary.items += row.itemCount
@@ -114,12 +192,12 @@ export class OutboxSender {
     return summary
   }
 
-  async #send(sessionID: string, row: OutboxRow): Promise<SyncResult> {
+  /** The server's answer, or its refusal of this batch's content; refusals of the share itself are thrown. */
+  async #send(sessionID: string, row: OutboxRow): Promise<SyncResult | ServerRefusedError> {
     let lastError: unknown
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       // Read the record on every attempt: an unshare in between must stop the replay, not resurrect the share.
-      const share = this.#store.shares.get(sessionID)
-      if (share === undefined) throw new NotSharedError(sessionID)
+      const share = this.recordHere(sessionID)
       this.#store.outbox.recordAttempt(row.seq)
       const stub = await this.#link.stub()
       try {
@@ -127,7 +205,8 @@ export class OutboxSender {
       } catch (error) {
         lastError = error
         const refusal = asServerRefusal(error)
-        if (refusal !== undefined && !TRANSIENT_CODES.has(refusal.code)) throw refusal
+        if (refusal !== undefined && isBatchRefusal(refusal)) return refusal
+        if (refusal !== undefined && !isTransient(refusal)) throw refusal
         if (refusal !== undefined) {
           // The server is busy or going away: wait, then resend (the session itself breaks if the socket closes).
           await sleep(backoffDelay(attempt))

@@ -35,6 +35,29 @@ export const newBatchID = (): string => `b_${randomUUID()}`
 
 const encodedSize = (item: SyncData): number => Buffer.byteLength(JSON.stringify(item), "utf8")
 
+export type Oversized = { item: SyncData; error: ItemTooLargeError }
+
+/** An item alone over the byte budget can never travel; the others must not wait for it. */
+function oversized(item: SyncData, budget: BatchBudget): ItemTooLargeError | undefined {
+  const size = encodedSize(item)
+  return size + 2 > budget.maxBytes ? new ItemTooLargeError(itemKey(item), size, budget.maxBytes) : undefined
+}
+
+/** Split items into those that fit a batch and those that never will. */
+export function partitionBySize(
+  items: SyncData[],
+  budget: BatchBudget = DEFAULT_BUDGET,
+): { fitting: SyncData[]; tooLarge: Oversized[] } {
+  const fitting: SyncData[] = []
+  const tooLarge: Oversized[] = []
+  for (const item of items) {
+    const error = oversized(item, budget)
+    if (error === undefined) fitting.push(item)
+    else tooLarge.push({ item, error })
+  }
+  return { fitting, tooLarge }
+}
+
 /** Fill batches in order, each under both budgets (a JSON array costs 2 bytes plus a comma between items). */
 export function packBatches(
   items: SyncData[],
@@ -44,8 +67,9 @@ export function packBatches(
   const batches: PackedBatch[] = []
   let current: PackedBatch = { batchID: makeID(), items: [], bytes: 2 }
   for (const item of items) {
+    const tooLarge = oversized(item, budget)
+    if (tooLarge !== undefined) throw tooLarge
     const size = encodedSize(item)
-    if (size + 2 > budget.maxBytes) throw new ItemTooLargeError(itemKey(item), size, budget.maxBytes)
     const separator = current.items.length > 0 ? 1 : 0
     const fits = current.items.length < budget.maxItems && current.bytes + separator + size <= budget.maxBytes
     if (!fits) {

@@ -1,7 +1,10 @@
 import type { SyncData } from "@cloudsession/protocol"
 import type { OutboxRepo } from "../store/outbox-repo.ts"
 import { Coalescer } from "./coalesce.ts"
-import { type BatchBudget, DEFAULT_BUDGET, packBatches } from "./pack.ts"
+import { type BatchBudget, DEFAULT_BUDGET, packBatches, partitionBySize } from "./pack.ts"
+
+/** Where a queue puts its batches: the outbox (only its atomic enqueue is needed). */
+export type QueueOutbox = Pick<OutboxRepo, "enqueue">
 
 export type SyncQueueOptions = {
   /** How long changes gather before they are packed; the first change of a quiet period starts the clock. */
@@ -9,15 +12,20 @@ export type SyncQueueOptions = {
   budget?: BatchBudget
   /** Called after a flush put batches into the outbox (typically: drain it). */
   onQueued?: (sessionID: string) => void
-  /** A timed flush failed (an item too large for any batch); the item stays out of the outbox. */
+  /**
+   * A problem the caller did not ask to see thrown: an item too large for any batch (dropped; the others are
+   * queued), or a timed or `push`-triggered flush the outbox refused (the items stay buffered for the next flush).
+   */
   onError?: (error: unknown) => void
+  /** Called once, when the queue is closed. */
+  onClose?: () => void
 }
 
 /**
  * Collects a session's live changes. Repeated updates of one item (a streaming text part) coalesce to the latest
  * version; after a short debounce they are packed into batches under the byte budget and written to the outbox,
  * from where the sender delivers them. The window is measured from the first change, not the last, so a steady
- * stream of updates still flushes every `debounceMs`.
+ * stream of updates still flushes every `debounceMs`. Items leave the buffer only once the outbox holds them.
  */
 export class SyncQueue {
   readonly #pending = new Coalescer()
@@ -25,10 +33,12 @@ export class SyncQueue {
   readonly #budget: BatchBudget
   readonly #onQueued: (sessionID: string) => void
   readonly #onError: (error: unknown) => void
+  readonly #onClose: () => void
   #timer: ReturnType<typeof setTimeout> | undefined
+  #closed = false
 
   constructor(
-    private readonly outbox: OutboxRepo,
+    private readonly outbox: QueueOutbox,
     readonly sessionID: string,
     options: SyncQueueOptions = {},
   ) {
@@ -36,30 +46,63 @@ export class SyncQueue {
     this.#budget = options.budget ?? DEFAULT_BUDGET
     this.#onQueued = options.onQueued ?? (() => {})
     this.#onError = options.onError ?? (() => {})
+    this.#onClose = options.onClose ?? (() => {})
   }
 
   push(...items: SyncData[]): void {
+    if (this.#closed) throw new Error(`the sync queue of ${this.sessionID} is closed`)
     for (const item of items) this.#pending.add(item)
     // A full batch's worth waiting gains nothing from more waiting.
     if (this.#pending.size >= this.#budget.maxItems) {
-      this.flush()
+      this.#flushReporting()
       return
     }
-    this.#timer ??= setTimeout(() => this.#flushOnTimer(), this.#debounceMs)
+    this.#timer ??= setTimeout(() => this.#flushReporting(), this.#debounceMs)
   }
 
-  /** Pack what is pending into the outbox now; returns the number of batches queued. */
+  /**
+   * Pack what is pending into the outbox now; returns the number of batches queued. Throws if the outbox refuses
+   * the write (the items stay buffered). An item too large for any batch is dropped and reported through `onError`.
+   */
   flush(): number {
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-    if (this.#pending.size === 0) return 0
-    const batches = packBatches(this.#pending.take(), this.#budget)
+    this.#cancelTimer()
+    const { fitting, tooLarge } = partitionBySize(this.#pending.items(), this.#budget)
+    // Nothing could ever send these; dropping them now keeps them from holding back the rest forever.
+    this.#pending.settle(tooLarge.map((rejected) => rejected.item))
+    try {
+      return this.#write(fitting)
+    } finally {
+      for (const rejected of tooLarge) this.#onError(rejected.error)
+    }
+  }
+
+  /** Flush what is pending and stop: later pushes throw, and no timer is left behind. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#flushReporting()
+    this.#cancelTimer()
+    this.#onClose()
+  }
+
+  get pendingItems(): number {
+    return this.#pending.size
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  #write(items: SyncData[]): number {
+    if (items.length === 0) return 0
+    const batches = packBatches(items, this.#budget)
     this.outbox.enqueue(this.sessionID, batches)
+    this.#pending.settle(items)
     this.#onQueued(this.sessionID)
     return batches.length
   }
 
-  #flushOnTimer(): void {
+  #flushReporting(): void {
     try {
       this.flush()
     } catch (error) {
@@ -67,7 +110,8 @@ export class SyncQueue {
     }
   }
 
-  get pendingItems(): number {
-    return this.#pending.size
+  #cancelTimer(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
   }
 }

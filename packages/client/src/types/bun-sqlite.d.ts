@@ -3,6 +3,7 @@
 declare module "bun:sqlite" {
   export class Database {
     constructor(filename: string, options?: { create?: boolean; readwrite?: boolean; strict?: boolean })
+    exec(sql: string): void
     close(): void
   }
 }

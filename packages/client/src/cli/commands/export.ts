@@ -1,5 +1,5 @@
 import { Command, Option } from "commander"
-import { fetchShare, locateShare } from "../../export/fetch-share.ts"
+import { checkShareId, fetchShare, locateShare } from "../../export/fetch-share.ts"
 import { snapshotToMarkdown } from "../../export/markdown.ts"
 import { type CommonFlags, serverUrl } from "../config.ts"
 
@@ -12,6 +12,7 @@ export function exportCommand(): Command {
     .option("--url <url>", "server origin (env CLOUDSESSION_URL); not needed when <share> is a URL")
     .action(async (share: string, flags: CommonFlags & { format: "json" | "md" }) => {
       const located = locateShare(share, undefined)
+      checkShareId(located.id)
       const server = located.server ?? serverUrl(flags)
       const snapshot = await fetchShare(server, located.id)
       process.stdout.write(

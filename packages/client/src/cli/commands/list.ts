@@ -1,5 +1,5 @@
 import { Command } from "commander"
-import { withStore } from "../client.ts"
+import { withExistingStore } from "../client.ts"
 import { addStoreOption, type CommonFlags } from "../config.ts"
 
 const iso = (time: number | null) => (time === null ? "-" : new Date(time).toISOString())
@@ -9,8 +9,11 @@ export function listCommand(): Command {
   const command = new Command("list").description("list shared sessions").option("--json", "print JSON")
   addStoreOption(command)
   return command.action(async (flags: CommonFlags & { json?: boolean }) => {
-    const rows = await withStore(flags, (store) =>
-      store.shares.list().map((share) => ({ ...share, pendingBatches: store.outbox.count(share.sessionID) })),
+    const rows = await withExistingStore(
+      flags,
+      (store) =>
+        store.shares.list().map((share) => ({ ...share, pendingBatches: store.outbox.count(share.sessionID) })),
+      () => [],
     )
     if (flags.json === true) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)

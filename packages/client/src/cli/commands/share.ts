@@ -1,7 +1,8 @@
 import type { Command } from "commander"
-import { shareClient, withConnection, withStore } from "../client.ts"
-import { type CommonFlags, serverUrl } from "../config.ts"
+import { withConnection, withExistingStore, withShareClient, withStore } from "../client.ts"
+import { type CommonFlags, serverForRecord, serverUrl } from "../config.ts"
 import { readSession } from "../input.ts"
+import { throwIfRejected } from "../rejected.ts"
 import { uploadCommand, withUploadProgress } from "../upload.ts"
 
 /** `share <session.json|->`: create the share, upload the session, print its URL (the secret stays in the store). */
@@ -12,15 +13,25 @@ export function shareCommand(): Command {
   )
   return command.action(async (path: string, flags: CommonFlags) => {
     const session = await readSession(path)
-    const server = serverUrl(flags)
+    // An already shared session is synced to its share, on the server recorded with it (its secret goes nowhere
+    // else); only a new share follows --url / CLOUDSESSION_URL. Looking does not create the store.
+    const recorded = await withExistingStore(
+      flags,
+      (store) => store.shares.get(session.sessionID),
+      () => undefined,
+    )
+    const server = recorded === undefined ? serverUrl(flags) : serverForRecord(flags, recorded)
     const outcome = await withConnection(flags, server, (connection) =>
       withStore(flags, (store) =>
         withUploadProgress(store, session, flags.progress === true, (onBatch) =>
-          shareClient(store, connection, server, onBatch).share(session.sessionID, session.items),
+          withShareClient(store, connection, server, onBatch, (client) =>
+            client.share(session.sessionID, session.items),
+          ),
         ),
       ),
     )
     if (!outcome.created) process.stderr.write(`session ${session.sessionID} was already shared; synced it\n`)
     process.stdout.write(`${outcome.share.url}\n`)
+    throwIfRejected(session.sessionID, outcome.sent.rejected)
   })
 }

@@ -1,7 +1,7 @@
 import { Command } from "commander"
 import { NotSharedError } from "../../errors.ts"
-import { shareClient, withConnection, withStore } from "../client.ts"
-import { addServerOptions, addStoreOption, type CommonFlags, serverUrl } from "../config.ts"
+import { withConnection, withExistingStore, withShareClient } from "../client.ts"
+import { addServerOptions, addStoreOption, type CommonFlags, serverForRecord } from "../config.ts"
 
 /** `unshare <sessionID>`: delete the share on the server, then forget it locally. */
 export function unshareCommand(): Command {
@@ -11,14 +11,27 @@ export function unshareCommand(): Command {
   addServerOptions(command)
   addStoreOption(command)
   return command.action(async (sessionID: string, flags: CommonFlags) => {
-    const outcome = await withStore(flags, async (store) => {
-      const record = store.shares.get(sessionID)
-      if (record === undefined) throw new NotSharedError(sessionID)
-      const server = serverUrl(flags, record.server)
-      return withConnection(flags, server, (connection) =>
-        shareClient(store, connection, server, () => {}).unshare(sessionID),
-      )
-    })
+    const notShared = () => {
+      throw new NotSharedError(sessionID)
+    }
+    const outcome = await withExistingStore(
+      flags,
+      async (store) => {
+        const record = store.shares.get(sessionID) ?? notShared()
+        // Asking another server would get "not found" and forget a share that still exists: never.
+        const server = serverForRecord(flags, record)
+        return withConnection(flags, server, (connection) =>
+          withShareClient(
+            store,
+            connection,
+            server,
+            () => {},
+            (client) => client.unshare(sessionID),
+          ),
+        )
+      },
+      notShared,
+    )
     const note = outcome.remote === "already-gone" ? " (it was already gone from the server)" : ""
     process.stdout.write(`unshared ${sessionID}${note}\n`)
   })

@@ -1,6 +1,6 @@
 import { Command } from "commander"
 import { NotSharedError } from "../../errors.ts"
-import { withStore } from "../client.ts"
+import { withExistingStore } from "../client.ts"
 import { addStoreOption, type CommonFlags } from "../config.ts"
 
 /** `url <sessionID>`: print the share URL from the local record (no network). */
@@ -10,7 +10,11 @@ export function urlCommand(): Command {
     .argument("<sessionID>", "id of the shared session")
   addStoreOption(command)
   return command.action(async (sessionID: string, flags: CommonFlags) => {
-    const url = await withStore(flags, (store) => store.shares.get(sessionID)?.url)
+    const url = await withExistingStore(
+      flags,
+      (store) => store.shares.get(sessionID)?.url,
+      () => undefined,
+    )
     if (url === undefined) throw new NotSharedError(sessionID)
     process.stdout.write(`${url}\n`)
   })
