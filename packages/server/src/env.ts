@@ -10,6 +10,11 @@ export type Env = {
   RPC_ALLOWED_ORIGINS?: string
   /** Secret: comma- or newline-separated list of bearer tokens accepted on /rpc (several, so tokens rotate). */
   RPC_TOKENS?: string
+  /**
+   * "true": `POST /api/share` also needs `Authorization: Bearer <token>` (one of RPC_TOKENS). Off by default so the
+   * seed's CLI, which sends none, keeps working; turn it on once every client creates shares over /rpc or sends one.
+   */
+  HTTP_CREATE_REQUIRES_TOKEN?: string
   /** Optional overrides of the protocol's default limits. */
   MAX_BODY_BYTES?: string
   MAX_BATCH_ITEMS?: string

@@ -1,11 +1,12 @@
 import { Hono } from "hono"
 import type { Env } from "../env.ts"
 import { ShareService } from "../service/share-service.ts"
+import { createGuard } from "./create-guard.ts"
 import { jsonBody, limitBody } from "./json-body.ts"
 
 /** The JSON API the CLI uses (the seed's routes). Each route is an adapter: parse the request, call the service. */
 export const apiRoutes = new Hono<{ Bindings: Env }>()
-  .post("/share", limitBody, async (c) => {
+  .post("/share", createGuard, limitBody, async (c) => {
     const service = new ShareService(c.env)
     return c.json(await service.create(await jsonBody(c), new URL(c.req.url).origin), 201)
   })

@@ -56,11 +56,25 @@ function subprotocolTokens(offered: readonly string[]): string[] {
 }
 
 /** The token from `Authorization: Bearer <token>`, `""` for another scheme, `undefined` when there is no header. */
-function headerToken(request: Request): string | undefined {
+export function headerToken(request: Request): string | undefined {
   const authorization = request.headers.get("Authorization")
   if (authorization === null) return undefined
   const match = /^Bearer +(\S+)\s*$/i.exec(authorization)
   return match?.[1] ?? ""
+}
+
+/** Why a presented bearer token is refused (none sent, or not a configured one); `undefined` when it is accepted. */
+export async function bearerRefusal(
+  candidate: string | undefined,
+  tokens: readonly string[],
+): Promise<GateRefused | undefined> {
+  if (candidate === undefined) {
+    return refuse("unauthorized", "a bearer token is required", { "WWW-Authenticate": REALM })
+  }
+  if (await isAcceptedToken(candidate, tokens)) return undefined
+  return refuse("unauthorized", "the bearer token is not valid", {
+    "WWW-Authenticate": `${REALM}, error="invalid_token"`,
+  })
 }
 
 /**
@@ -87,15 +101,8 @@ export async function checkRpcRequest(request: Request, env: Env): Promise<GateD
   const fromHeader = headerToken(request)
   if (fromHeader !== undefined) candidates.push(fromHeader)
   if (candidates.length > 1) return refuse("bad_request", "send the bearer token once")
-  const candidate = candidates[0]
-  if (candidate === undefined) {
-    return refuse("unauthorized", "a bearer token is required", { "WWW-Authenticate": REALM })
-  }
-  if (!(await isAcceptedToken(candidate, tokens))) {
-    return refuse("unauthorized", "the bearer token is not valid", {
-      "WWW-Authenticate": `${REALM}, error="invalid_token"`,
-    })
-  }
+  const refused = await bearerRefusal(candidates[0], tokens)
+  if (refused !== undefined) return refused
   if (transport.kind === "batch") return { ok: true, kind: "batch" }
   // Answer with the protocol name only: the token entry is never echoed back.
   return { ok: true, kind: "websocket", subprotocol: offered.length > 0 ? RPC_SUBPROTOCOL : undefined }
