@@ -14,7 +14,8 @@ export const apiRoutes = new Hono<{ Bindings: Env }>()
     return c.json(await new ShareService(c.env).sync(c.req.param("id"), await jsonBody(c)))
   })
   .get("/share/:id", async (c) => {
-    return c.json(await new ShareService(c.env).get(c.req.param("id"), c.req.query("since")))
+    const stream = await new ShareService(c.env).getStream(c.req.param("id"), c.req.query("since"))
+    return c.body(stream, 200, { "Content-Type": "application/json; charset=UTF-8" })
   })
   .get("/share/:id/metadata", async (c) => {
     return c.json(await new ShareService(c.env).metadata(c.req.param("id")))

@@ -17,9 +17,10 @@ import {
 import { z } from "zod"
 import type { Env } from "../env.ts"
 import { listIndex } from "../index-store.ts"
-import type { Outcome } from "../share-object/outcome.ts"
+import { unwrap } from "../share-object/outcome.ts"
 import { newSecret, newShareId, sha256Hex } from "./crypto.ts"
 import { limitsOf, type ServiceLimits } from "./limits.ts"
+import { snapshotJson, snapshotStream } from "./snapshot-reader.ts"
 import { parseOrThrow } from "./validate.ts"
 
 const PageQuerySchema = z.object({
@@ -39,11 +40,6 @@ const encoder = new TextEncoder()
 
 function utf8Length(text: string): number {
   return encoder.encode(text).byteLength
-}
-
-function unwrap<T>(outcome: Outcome<T>): T {
-  if (outcome.ok) return outcome.value
-  throw new ShareError(outcome.code, outcome.message)
 }
 
 /**
@@ -110,7 +106,15 @@ export class ShareService {
   async get(shareID: unknown, since?: unknown): Promise<ShareSnapshot> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const after = parseOrThrow(SinceSchema, since, "since")
-    return unwrap(await this.stub(id).read({ shareID: id, since: after }))
+    // Every row was validated when it was written; the text is the snapshot's own JSON.
+    return JSON.parse(await snapshotJson(this.stub(id), id, after)) as ShareSnapshot
+  }
+
+  /** As `get`, streamed as JSON text: memory stays at one page whatever the share's size. */
+  async getStream(shareID: unknown, since?: unknown): Promise<ReadableStream<Uint8Array>> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    const after = parseOrThrow(SinceSchema, since, "since")
+    return snapshotStream(this.stub(id), id, after)
   }
 
   async metadata(shareID: unknown): Promise<SessionIndex> {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "@cloudsession/protocol"
+import { type ErrorCode, ShareError } from "@cloudsession/protocol"
 
 /**
  * What a Durable Object method returns. Errors thrown across a DO RPC boundary lose their type and code, so the
@@ -12,4 +12,10 @@ export function success<T>(value: T): Outcome<T> {
 
 export function failure<T>(code: ErrorCode, message: string): Outcome<T> {
   return { ok: false, code, message }
+}
+
+/** The value of a successful outcome; a failure becomes the ShareError it describes. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value
+  throw new ShareError(outcome.code, outcome.message)
 }

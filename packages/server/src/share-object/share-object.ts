@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers"
-import type { SessionIndex, ShareSnapshot, SyncData, SyncResult } from "@cloudsession/protocol"
+import type { SessionIndex, SyncData, SyncResult } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
 import { digestMatchesHex, sha256Bytes, sha256Hex } from "../service/crypto.ts"
 import { foreignItem } from "./consistency.ts"
@@ -8,7 +8,7 @@ import { ListingPublisher } from "./listing-publisher.ts"
 import { failure, type Outcome, success } from "./outcome.ts"
 import type { ShareRow } from "./rows.ts"
 import { MeteredSql } from "./sql.ts"
-import { indexEntryOf, ShareStore } from "./store.ts"
+import { indexEntryOf, type PagedTable, type PageKey, type RowsPage, ShareStore, type SnapshotHead } from "./store.ts"
 import { Viewers } from "./viewers.ts"
 
 export type CreateInput = {
@@ -120,10 +120,24 @@ export class ShareObject extends DurableObject<Env> {
     return success({ success: true })
   }
 
-  async read(input: { shareID: string; since?: number }): Promise<Outcome<ShareSnapshot>> {
+  /** The share without its messages and parts (see `ShareStore.head`); never its secret. */
+  async readHead(input: { shareID: string; since?: number }): Promise<Outcome<SnapshotHead>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return failure("not_found", "share not found")
-    return success(this.store.snapshot(header, input.since))
+    return success(this.store.head(header, input.since))
+  }
+
+  /** One page of messages or parts: the share is read in pages so no reply nears the Workers RPC size limit. */
+  async readRows(input: {
+    shareID: string
+    table: PagedTable
+    since?: number
+    after: PageKey
+    maxBytes: number
+  }): Promise<Outcome<RowsPage>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return failure("not_found", "share not found")
+    return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes))
   }
 
   async metadata(input: { shareID: string }): Promise<Outcome<SessionIndex>> {

@@ -2,7 +2,6 @@ import {
   diffKey,
   type FileDiff,
   LIMITS,
-  type Message,
   type Model,
   type Part,
   type Session,
@@ -23,6 +22,24 @@ export type NewShare = {
   createdAt: number
   lastUpdated: number
   syncCount: number
+}
+
+/** Rows fetched per query while a page fills up. */
+const PAGE_QUERY_ROWS = 256
+
+export type PagedTable = "message" | "part"
+/** Where a page ends: `[id]` for messages, `[messageID, id]` for parts; `[]` starts at the beginning. */
+export type PageKey = string[]
+export type RowsPage = { rows: string[]; next?: PageKey }
+type KeyedRow = { id: string; message_id: string; data: string }
+
+/** A share without its messages and parts, with rows as JSON text (see `ShareStore.head`). */
+export type SnapshotHead = {
+  id: string
+  session: string
+  diffs: string[]
+  models: string[]
+  metadata: ShareSnapshot["metadata"]
 }
 
 type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "model_count">
@@ -196,19 +213,19 @@ export class ShareStore {
     return unique.size
   }
 
-  /** The whole share, or (with `since`) only rows written after that version. Diffs, when present, are the full set. */
-  snapshot(header: ShareRow, since = -1): ShareSnapshot {
-    const parse = <T>(rows: DataRow[]) => rows.map((row) => JSON.parse(row.data) as T)
+  /**
+   * Everything of the share but its messages and parts, which can be large and are read in pages (`rowsPage`).
+   * With `since`, only what changed after that version; diffs, when present, are the full set. Rows stay JSON text:
+   * the Worker streams them out as they are or parses them, whichever its caller needs.
+   */
+  head(header: ShareRow, since = -1): SnapshotHead {
+    const texts = (rows: DataRow[]) => rows.map((row) => row.data)
     const diffsChanged = header.diff_version > since
     return {
       id: header.id,
-      session: JSON.parse(header.session) as Session,
-      messages: parse<Message>(this.sql.all<DataRow>("SELECT data FROM message WHERE version > ? ORDER BY id", since)),
-      parts: parse<Part>(
-        this.sql.all<DataRow>("SELECT data FROM part WHERE version > ? ORDER BY message_id, id", since),
-      ),
-      diffs: diffsChanged ? parse<FileDiff>(this.sql.all<DataRow>("SELECT data FROM diff ORDER BY file")) : [],
-      models: parse<Model>(this.sql.all<DataRow>("SELECT data FROM model WHERE version > ? ORDER BY key", since)),
+      session: header.session,
+      diffs: diffsChanged ? texts(this.sql.all<DataRow>("SELECT data FROM diff ORDER BY file")) : [],
+      models: texts(this.sql.all<DataRow>("SELECT data FROM model WHERE version > ? ORDER BY key", since)),
       metadata: {
         createdAt: header.created_at,
         lastUpdated: header.last_updated,
@@ -218,6 +235,48 @@ export class ShareStore {
         diffVersion: header.diff_version,
       },
     }
+  }
+
+  /**
+   * One page of message or part rows newer than `since`, in display order (messages by id, parts by message then
+   * id), starting after the key `after` and holding up to `maxBytes` of JSON (at least one row). Keyset paging:
+   * each page costs its own rows, however deep into the share it starts.
+   */
+  rowsPage(table: PagedTable, since: number, after: PageKey, maxBytes: number): RowsPage {
+    const rows: string[] = []
+    let bytes = 0
+    let key = after
+    for (;;) {
+      const batch = this.pageQuery(table, since, key)
+      for (const row of batch) {
+        rows.push(row.data)
+        // UTF-16 length: a page-size estimate, not a limit, so the exact byte count is not worth encoding for.
+        bytes += row.data.length
+        key = table === "part" ? [row.message_id, row.id] : [row.id]
+        if (bytes >= maxBytes) return { rows, next: key }
+      }
+      if (batch.length < PAGE_QUERY_ROWS) return { rows }
+    }
+  }
+
+  private pageQuery(table: PagedTable, since: number, after: PageKey): KeyedRow[] {
+    if (table === "message") {
+      return this.sql.all<KeyedRow>(
+        "SELECT '' AS message_id, id, data FROM message WHERE version > ? AND id > ? ORDER BY id LIMIT ?",
+        since,
+        after[0] ?? "",
+        PAGE_QUERY_ROWS,
+      )
+    }
+    const [messageID = "", partID = ""] = after
+    return this.sql.all<KeyedRow>(
+      `SELECT message_id, id, data FROM part WHERE version > ? AND (message_id, id) > (?, ?)
+        ORDER BY message_id, id LIMIT ?`,
+      since,
+      messageID,
+      partID,
+      PAGE_QUERY_ROWS,
+    )
   }
 }
 

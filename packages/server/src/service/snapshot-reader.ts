@@ -1,0 +1,73 @@
+import { unwrap } from "../share-object/outcome.ts"
+import type { ShareObject } from "../share-object/share-object.ts"
+import type { PagedTable, PageKey, SnapshotHead } from "../share-object/store.ts"
+
+/**
+ * Reading a share out of its Durable Object. Messages and parts come in pages of at most this much JSON, so no
+ * reply nears the Workers RPC limit (32 MiB) however large the share grows, and a streamed read holds one page.
+ */
+const PAGE_BYTES = 4 * 1024 * 1024
+
+type ShareStub = DurableObjectStub<ShareObject>
+
+async function* rowPages(stub: ShareStub, shareID: string, table: PagedTable, since?: number) {
+  let after: PageKey = []
+  for (;;) {
+    const page = unwrap(await stub.readRows({ shareID, table, since, after, maxBytes: PAGE_BYTES }))
+    yield page.rows
+    if (page.next === undefined) return
+    after = page.next
+  }
+}
+
+/** Rows of every page as the inside of one JSON array. */
+async function* arrayItems(pages: AsyncIterable<string[]>) {
+  let first = true
+  for await (const rows of pages) {
+    if (rows.length === 0) continue
+    yield `${first ? "" : ","}${rows.join(",")}`
+    first = false
+  }
+}
+
+/**
+ * The share as the JSON text of a `ShareSnapshot`, piece by piece, from rows that are stored as JSON already.
+ * Messages and parts are read after the head: a row written in between is newer than `metadata.version`, so a
+ * viewer that asks again `since` that version gets it once more (by id, so nothing doubles) and misses nothing.
+ */
+async function* snapshotText(stub: ShareStub, head: SnapshotHead, since?: number) {
+  yield `{"id":${JSON.stringify(head.id)},"session":${head.session},"messages":[`
+  yield* arrayItems(rowPages(stub, head.id, "message", since))
+  yield '],"parts":['
+  yield* arrayItems(rowPages(stub, head.id, "part", since))
+  yield `],"diffs":[${head.diffs.join(",")}],"models":[${head.models.join(",")}],`
+  yield `"metadata":${JSON.stringify(head.metadata)}}`
+}
+
+/**
+ * The share as streamed JSON. The head is read before the stream starts, so an unknown share is still a 404; a
+ * share deleted while its pages stream out ends the stream with an error.
+ */
+export async function snapshotStream(stub: ShareStub, shareID: string, since?: number) {
+  const head = unwrap(await stub.readHead({ shareID, since }))
+  const pieces = snapshotText(stub, head, since)
+  const encoder = new TextEncoder()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await pieces.next()
+      if (next.done === true) return controller.close()
+      controller.enqueue(encoder.encode(next.value))
+    },
+    async cancel() {
+      await pieces.return(undefined)
+    },
+  })
+}
+
+/** The whole share as text, for callers that render it (the page, live fragments). */
+export async function snapshotJson(stub: ShareStub, shareID: string, since?: number): Promise<string> {
+  const head = unwrap(await stub.readHead({ shareID, since }))
+  let text = ""
+  for await (const piece of snapshotText(stub, head, since)) text += piece
+  return text
+}

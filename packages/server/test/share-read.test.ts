@@ -1,0 +1,58 @@
+import { env, runInDurableObject } from "cloudflare:test"
+import type { Part, SyncData } from "@cloudsession/protocol"
+import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { describe, expect, it } from "vitest"
+import { unwrap } from "../src/share-object/outcome.ts"
+import type { PageKey } from "../src/share-object/store.ts"
+import { api, createShare, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
+
+describe("reading a share in pages", () => {
+  it("pages messages and parts by key: every row once, in display order", async () => {
+    const sessionID = uniqueSessionID("pages")
+    const share = await createShare(sessionID, makeSessionItems(sessionID, 95, 7))
+    const stub = env.SHARES.get(env.SHARES.idFromName(share.id))
+    const pages = await runInDurableObject(stub, async (instance) => {
+      const seen: { rows: number; next?: PageKey }[] = []
+      const ids: string[] = []
+      let after: PageKey = []
+      for (;;) {
+        // ~3 rows a page: the budget is in characters of JSON, and each part is about 100 of them.
+        const page = unwrap(await instance.readRows({ shareID: share.id, table: "part", after, maxBytes: 250 }))
+        seen.push({ rows: page.rows.length, next: page.next })
+        ids.push(...page.rows.map((row) => (JSON.parse(row) as Part).id))
+        if (page.next === undefined) return { seen, ids }
+        after = page.next
+      }
+    })
+    expect(pages.seen.length).toBeGreaterThan(20)
+    expect(pages.ids).toHaveLength(95)
+    expect(new Set(pages.ids).size).toBe(95)
+    const snapshot = await getShare(share.id)
+    expect(pages.ids).toEqual(snapshot.parts.map((part) => part.id))
+  })
+
+  it("streams a share larger than one page as one valid JSON document", async () => {
+    const sessionID = uniqueSessionID("large")
+    const share = await createShare(sessionID)
+    const big = (index: number): SyncData => ({
+      type: "part",
+      data: makeTextPart(sessionID, `msg_${index % 2}`, index, `${index}:`.padEnd(900 * 1024, "x")),
+    })
+    // 6 parts of 0.9 MiB: over the 4 MiB page, in batches under the 4 MiB body limit.
+    for (const from of [0, 3]) await syncShare(share, [big(from), big(from + 1), big(from + 2)])
+    const response = await api(`/api/share/${share.id}`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-type")).toContain("application/json")
+    const snapshot = (await response.json()) as { parts: Part[]; metadata: { version: number } }
+    expect(snapshot.parts.map((part) => part.id)).toEqual(
+      [0, 2, 4, 1, 3, 5].map((index) => makeTextPart(sessionID, "m", index).id),
+    )
+    expect(snapshot.metadata.version).toBe(2)
+  })
+
+  it("answers 404 for an unknown share before any of the stream is sent", async () => {
+    const response = await api("/api/share/NoSuchShare0000000000a")
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({ error: { code: "not_found" } })
+  })
+})
