@@ -1,6 +1,6 @@
 import { unwrap } from "../share-object/outcome.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
-import type { PagedTable, PageKey, SnapshotHead } from "../share-object/store.ts"
+import type { FirstRead, PagedTable, RowsPage } from "../share-object/store.ts"
 
 /**
  * Reading a share out of its Durable Object. Messages and parts come in pages of at most this much JSON, so no
@@ -10,13 +10,13 @@ const PAGE_BYTES = 4 * 1024 * 1024
 
 type ShareStub = DurableObjectStub<ShareObject>
 
-async function* rowPages(stub: ShareStub, shareID: string, table: PagedTable, since?: number) {
-  let after: PageKey = []
-  for (;;) {
-    const page = unwrap(await stub.readRows({ shareID, table, since, after, maxBytes: PAGE_BYTES }))
+/** The rows of `first` and of every page after it. */
+async function* rowPages(stub: ShareStub, shareID: string, table: PagedTable, first: RowsPage, since?: number) {
+  let page = first
+  yield page.rows
+  while (page.next !== undefined) {
+    page = unwrap(await stub.readRows({ shareID, table, since, after: page.next, maxBytes: PAGE_BYTES }))
     yield page.rows
-    if (page.next === undefined) return
-    after = page.next
   }
 }
 
@@ -32,14 +32,14 @@ async function* arrayItems(pages: AsyncIterable<string[]>) {
 
 /**
  * The share as the JSON text of a `ShareSnapshot`, piece by piece, from rows that are stored as JSON already.
- * Messages and parts are read after the head: a row written in between is newer than `metadata.version`, so a
+ * Pages after the first are read later than the head: a row written in between is newer than `metadata.version`, so a
  * viewer that asks again `since` that version gets it once more (by id, so nothing doubles) and misses nothing.
  */
-async function* snapshotText(stub: ShareStub, head: SnapshotHead, since?: number) {
+async function* snapshotText(stub: ShareStub, head: FirstRead, since?: number) {
   yield `{"id":${JSON.stringify(head.id)},"session":${head.session},"messages":[`
-  yield* arrayItems(rowPages(stub, head.id, "message", since))
+  yield* arrayItems(rowPages(stub, head.id, "message", head.messages, since))
   yield '],"parts":['
-  yield* arrayItems(rowPages(stub, head.id, "part", since))
+  yield* arrayItems(rowPages(stub, head.id, "part", head.parts, since))
   yield `],"diffs":[${head.diffs.join(",")}],"models":[${head.models.join(",")}],`
   yield `"metadata":${JSON.stringify(head.metadata)}}`
 }
@@ -49,7 +49,7 @@ async function* snapshotText(stub: ShareStub, head: SnapshotHead, since?: number
  * share deleted while its pages stream out ends the stream with an error.
  */
 export async function snapshotStream(stub: ShareStub, shareID: string, since?: number) {
-  const head = unwrap(await stub.readHead({ shareID, since }))
+  const head = unwrap(await stub.readHead({ shareID, since, maxBytes: PAGE_BYTES }))
   const pieces = snapshotText(stub, head, since)
   const encoder = new TextEncoder()
   return new ReadableStream<Uint8Array>({
@@ -66,7 +66,7 @@ export async function snapshotStream(stub: ShareStub, shareID: string, since?: n
 
 /** The whole share as text, for callers that render it (the page, live fragments). */
 export async function snapshotJson(stub: ShareStub, shareID: string, since?: number): Promise<string> {
-  const head = unwrap(await stub.readHead({ shareID, since }))
+  const head = unwrap(await stub.readHead({ shareID, since, maxBytes: PAGE_BYTES }))
   let text = ""
   for await (const piece of snapshotText(stub, head, since)) text += piece
   return text

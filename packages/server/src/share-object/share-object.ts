@@ -8,7 +8,7 @@ import { ListingPublisher } from "./listing-publisher.ts"
 import { failure, type Outcome, success } from "./outcome.ts"
 import type { ShareRow } from "./rows.ts"
 import { MeteredSql } from "./sql.ts"
-import { indexEntryOf, type PagedTable, type PageKey, type RowsPage, ShareStore, type SnapshotHead } from "./store.ts"
+import { type FirstRead, indexEntryOf, type PagedTable, type PageKey, type RowsPage, ShareStore } from "./store.ts"
 import { Viewers } from "./viewers.ts"
 
 export type CreateInput = {
@@ -120,11 +120,19 @@ export class ShareObject extends DurableObject<Env> {
     return success({ success: true })
   }
 
-  /** The share without its messages and parts (see `ShareStore.head`); never its secret. */
-  async readHead(input: { shareID: string; since?: number }): Promise<Outcome<SnapshotHead>> {
+  /**
+   * The share's head (see `ShareStore.head`) with the first page of its messages and of its parts: one call reads
+   * a share of ordinary size, or a viewer's delta, whole. Never the secret.
+   */
+  async readHead(input: { shareID: string; since?: number; maxBytes: number }): Promise<Outcome<FirstRead>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return failure("not_found", "share not found")
-    return success(this.store.head(header, input.since))
+    const since = input.since ?? -1
+    return success({
+      ...this.store.head(header, since),
+      messages: this.store.rowsPage("message", since, [], input.maxBytes),
+      parts: this.store.rowsPage("part", since, [], input.maxBytes),
+    })
   }
 
   /** One page of messages or parts: the share is read in pages so no reply nears the Workers RPC size limit. */

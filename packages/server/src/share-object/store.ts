@@ -42,6 +42,9 @@ export type SnapshotHead = {
   metadata: ShareSnapshot["metadata"]
 }
 
+/** A head with the first page of messages and of parts: what one call to the Durable Object reads. */
+export type FirstRead = SnapshotHead & { messages: RowsPage; parts: RowsPage }
+
 type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "model_count">
 
 /** Models are keyed by provider and id: two providers may serve a model of the same name. */
