@@ -205,9 +205,37 @@ describe("fragments for live updates", () => {
     expect(delta.fragments[2]).toMatchObject({ parent: "parts-msg_00000007" })
   })
 
+  it("serves every viewer's fetch after a push from one rendering of (since, announced version)", async () => {
+    const { share, sessionID } = await fixtureShare("fragments-cache")
+    const before = (await (await api(`/share/${share.id}/fragments?since=0`)).json()) as { version: number }
+    const pushed = await syncShare(share, [
+      { type: "part", data: makeTextPart(sessionID, "msg_00000002", 5, "first edit") },
+    ])
+    const url = `/share/${share.id}/fragments?since=${before.version}&version=${pushed.version}`
+    const first = await api(url)
+    expect(first.headers.get("X-Cache")).toBe("MISS")
+    expect(first.headers.get("Cache-Control")).toBe("no-store")
+    const firstBody = await first.text()
+    const second = await api(url)
+    expect(second.headers.get("X-Cache")).toBe("HIT")
+    expect(await second.text()).toBe(firstBody)
+    expect(JSON.parse(firstBody)).toMatchObject({ version: pushed.version })
+
+    // A version the share has not reached is rendered, never stored: the next fetch renders again.
+    const ahead = `/share/${share.id}/fragments?since=${before.version}&version=${pushed.version + 5}`
+    expect((await api(ahead)).headers.get("X-Cache")).toBe("MISS")
+    expect((await api(ahead)).headers.get("X-Cache")).toBe("MISS")
+    // Without an announced version nothing is cached.
+    const plain = `/share/${share.id}/fragments?since=${before.version}`
+    expect((await api(plain)).headers.get("X-Cache")).toBe("MISS")
+    expect((await api(plain)).headers.get("X-Cache")).toBe("MISS")
+  })
+
   it("refuses a bad version and an unknown share", async () => {
     const { share } = await fixtureShare("fragments-bad")
     expect((await api(`/share/${share.id}/fragments?since=abc`)).status).toBe(400)
+    expect((await api(`/share/${share.id}/fragments?since=0&version=-1`)).status).toBe(400)
+    expect((await api(`/share/${share.id}/fragments?since=0&version=x`)).status).toBe(400)
     expect((await api("/share/AAAAAAAAAAAAAAAAAAAAAA/fragments")).status).toBe(404)
     expect((await api("/share/bad%20id/fragments")).status).toBe(404)
   })

@@ -4,6 +4,7 @@ import type { Env } from "../env.ts"
 import { errorResponse } from "../http/errors.ts"
 import { ShareService } from "../service/share-service.ts"
 import { ErrorPage } from "./error-page.tsx"
+import { AnnouncedVersionSchema, cachedFragments } from "./fragment-cache.ts"
 import { fragmentsOf } from "./fragments.tsx"
 import { pageHeaders, unlisted } from "./security.ts"
 import { SessionDetail } from "./session-detail.tsx"
@@ -74,9 +75,18 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
     const id = c.req.param("id")
     if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
     const since = c.req.query("since")
-    const delta = await new ShareService(c.env).get(id, since)
-    // The service has validated `since` (absent, or a non-negative integer) by now.
-    return c.json(await fragmentsOf(delta, since === undefined ? -1 : Number(since)))
+    const announced = AnnouncedVersionSchema.safeParse(c.req.query("version"))
+    if (!announced.success) return errorResponse(c, new ShareError("bad_request", "invalid version"))
+    const service = new ShareService(c.env)
+    const render = async () => {
+      const delta = await service.get(id, since)
+      // The service has validated `since` (absent, or a non-negative integer) by now.
+      return fragmentsOf(delta, since === undefined ? -1 : Number(since))
+    }
+    const sinceVersion = Number(since)
+    // Without a valid `since` nothing is cached: render answers the whole share, or the service's 400.
+    if (since === undefined || !Number.isSafeInteger(sinceVersion)) return c.json(await render())
+    return cachedFragments(new URL(c.req.url), sinceVersion, announced.data, c.executionCtx, render)
   })
   .get("/ws/:id", async (c) => {
     const id = c.req.param("id")

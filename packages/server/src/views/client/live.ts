@@ -26,6 +26,9 @@ export const LIVE_SCRIPT = `(() => {
   if (!root || !status || !messages) return;
   const share = root.dataset.share || "";
   let version = Number(root.dataset.version) || 0;
+  // The newest version a push announced. Sent along with the fetch: every viewer asks for the same (since, version)
+  // right after a push, so the server can answer them all from one rendering.
+  let announced = version;
   let attempt = 0;
   let failures = 0;
   let retry = undefined;
@@ -115,7 +118,8 @@ export const LIVE_SCRIPT = `(() => {
     try {
       do {
         again = false;
-        const url = "/share/" + encodeURIComponent(share) + "/fragments?since=" + version;
+        const target = announced > version ? "&version=" + announced : "";
+        const url = "/share/" + encodeURIComponent(share) + "/fragments?since=" + version + target;
         const response = await fetch(url, { cache: "no-store", headers: { accept: "application/json" } });
         if (response.status === 404) {
           gone();
@@ -164,7 +168,9 @@ export const LIVE_SCRIPT = `(() => {
       } catch {
         return;
       }
-      if (typeof message.version === "number" && message.version > version) catchUp();
+      if (typeof message.version !== "number") return;
+      announced = Math.max(announced, message.version);
+      if (message.version > version) catchUp();
     });
     socket.addEventListener("close", async (event) => {
       if (stopped) return;
