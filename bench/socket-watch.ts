@@ -1,9 +1,9 @@
 import { WebSocket } from "ws"
 
 /** capnweb message kinds that ask the server for something; `release` and replies are not requests. */
-const REQUESTS = new Set(["push", "pull"])
+export const REQUESTS: ReadonlySet<string> = new Set(["push", "pull"])
 
-function kindOf(data: unknown): string | undefined {
+export function kindOf(data: unknown): string | undefined {
   if (typeof data !== "string") return undefined
   try {
     const message: unknown = JSON.parse(data)

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { makeSessionItems } from "@cloudsession/protocol/fixtures"
 import { afterAll, describe, expect, it } from "vitest"
-import { packageDir, removeTempDirs, runCli, stderrLines, tempDir, writeSessionFile } from "./helpers.ts"
+import { onBun, packageDir, removeTempDirs, runCli, stderrLines, tempDir, writeSessionFile } from "./helpers.ts"
 
 afterAll(removeTempDirs)
 
@@ -88,11 +88,13 @@ describe("commands that only look at the store", () => {
 })
 
 describe("the package", () => {
-  it("imports in plain Node 20 through its exports (the built library, not TypeScript sources)", () => {
+  // In the runtime running the tests: plain Node 20 under vitest, Bun under `bun test`.
+  it("imports in plain Node 20 and in Bun through its exports (the built library, not TypeScript sources)", () => {
     const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"))
     expect(manifest.exports["."]).toMatchObject({ import: "./dist/index.js", default: "./dist/index.js" })
     const script = "const m = await import('@cloudsession/client'); console.log(typeof m.ShareClient, typeof m.connect)"
-    const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    const evaluate = onBun ? ["-e", script] : ["--input-type=module", "-e", script]
+    const result = spawnSync(process.execPath, evaluate, {
       cwd: packageDir,
       encoding: "utf8",
     })

@@ -3,11 +3,48 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { diffKey, type ShareSnapshot, type SyncData } from "@cloudsession/protocol"
-import Database from "better-sqlite3"
+// A namespace import: under `bun test`, "vitest" is Bun's own test module, which has no `inject` to import by name.
+import * as vitest from "vitest"
+import { sqliteDriver } from "../src/store/database.ts"
 
 export const packageDir = resolve(import.meta.dirname, "..")
 export const cliPath = join(packageDir, "dist", "cli.js")
 export const fixturePath = join(packageDir, "test", "fixtures", "session.json")
+
+/** The test files run under vitest on Node and under `bun test` on Bun (test-bun/run.mjs). */
+export const onBun = typeof process.versions.bun === "string"
+
+/**
+ * The local Worker the tests share and its /rpc token: from vitest's global setup on Node, from the environment
+ * test-bun/run.mjs sets under Bun (the same Worker set-up, started by Node: wrangler does not run on Bun).
+ */
+export function testServer(): { url: string; token: string } {
+  if (!onBun) return { url: vitest.inject("workerUrl"), token: vitest.inject("rpcToken") }
+  const url = process.env.CLOUDSESSION_TEST_URL ?? ""
+  const token = process.env.CLOUDSESSION_TEST_TOKEN ?? ""
+  if (url === "" || token === "") throw new Error("under Bun, run these through test-bun/run.mjs")
+  return { url, token }
+}
+
+/** The raw SQLite calls the tests make on a file outside the store; both drivers have them. */
+export type RawDatabase = {
+  exec(sql: string): unknown
+  prepare(sql: string): { get(...params: string[]): unknown; run(...params: string[]): unknown }
+  close(): void
+}
+
+/** Open SQLite files directly with the driver the store itself picks on this runtime. */
+async function rawOpener(): Promise<(path: string, options?: { readonly?: boolean }) => RawDatabase> {
+  if (sqliteDriver() === "bun:sqlite") {
+    const { Database } = await import("bun:sqlite")
+    return (path, options) =>
+      new Database(path, options?.readonly ? { readonly: true } : { create: true, readwrite: true })
+  }
+  const { default: Database } = await import("better-sqlite3")
+  return (path, options) => new Database(path, { readonly: options?.readonly ?? false })
+}
+
+export const openRawDatabase = await rawOpener()
 
 const created: string[] = []
 
@@ -23,7 +60,10 @@ export function removeTempDirs(): void {
 
 export type CliResult = { status: number; stdout: string; stderr: string }
 
-/** Run the built CLI as a user would: a separate Node process, options and environment only. */
+/**
+ * Run the built CLI as a user would: a separate process of the runtime running the tests (Node under vitest, Bun
+ * under `bun test`), options and environment only.
+ */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): CliResult {
   const result = spawnSync(process.execPath, [cliPath, ...args], {
     encoding: "utf8",
@@ -93,7 +133,7 @@ export type LegacyRow = { sessionID: string; id: string; secret: string; url: st
 /** A database as OpenCode's HTTP share client left it (the committed layout), holding the given share rows. */
 export function legacyDatabase(rows: LegacyRow[]): string {
   const path = join(tempDir(), "opencode.db")
-  const db = new Database(path)
+  const db = openRawDatabase(path)
   db.exec(readFileSync(join(packageDir, "test/fixtures/legacy-opencode.sql"), "utf8"))
   for (const row of rows) {
     db.prepare("INSERT INTO session VALUES (?, 'prj', 'old', 1, 1)").run(row.sessionID)

@@ -1,8 +1,8 @@
-import { afterAll, describe, expect, inject, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { HttpApi } from "../../../bench/http.ts"
 import { concurrency } from "../../../bench/scenarios/concurrency.ts"
 import { restart } from "../../../bench/scenarios/restart.ts"
-import { removeTempDirs, tempDir } from "./helpers.ts"
+import { onBun, removeTempDirs, tempDir, testServer } from "./helpers.ts"
 
 /*
  * Small editions of the benchmark's concurrency and restart scenarios (`npm run bench`), run on every change. The
@@ -12,8 +12,9 @@ afterAll(() => removeTempDirs())
 
 describe("no item is lost or duplicated", () => {
   it("when several clients sync distinct parts into one share at once", async () => {
-    const api = new HttpApi(inject("workerUrl"))
-    const outcome = await concurrency(api, inject("rpcToken"), { clients: 8, partsPerClient: 50, partsPerSync: 5 })
+    const server = testServer()
+    const api = new HttpApi(server.url)
+    const outcome = await concurrency(api, server.token, { clients: 8, partsPerClient: 50, partsPerSync: 5 })
     expect(outcome.storedParts).toBe(400)
     expect(outcome.itemsLost).toBe(0)
     expect(outcome.duplicated).toBe(0)

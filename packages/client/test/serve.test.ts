@@ -15,6 +15,7 @@ async function answers(url: string): Promise<boolean> {
 }
 
 describe("cloudsession serve", () => {
+  // Under Bun the CLI runs on Bun and starts the launcher with Node (wrangler refuses Bun).
   it("runs the local server until interrupted", async () => {
     const port = await freePort()
     const server = spawn(process.execPath, [cliPath, "serve", "--port", String(port)], {

@@ -2,8 +2,7 @@ import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { LIMITS, type ShareSnapshot } from "@cloudsession/protocol"
 import { makeSessionItems } from "@cloudsession/protocol/fixtures"
-import Database from "better-sqlite3"
-import { afterAll, describe, expect, inject, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { parseSessionFile } from "../src/session-file.ts"
 import { openStore } from "../src/store/store.ts"
 import { packBatches } from "../src/sync/pack.ts"
@@ -11,23 +10,24 @@ import {
   expectedState,
   fixturePath,
   getSnapshot,
+  openRawDatabase,
   readFixture,
   removeTempDirs,
   runCli,
   stateOf,
   stderrLines,
   tempDir,
+  testServer,
   writeSessionFile,
 } from "./helpers.ts"
 
-const workerUrl = inject("workerUrl")
-const token = inject("rpcToken")
+const { url: workerUrl, token } = testServer()
 const fixture = parseSessionFile(readFixture(), "fixture")
 
 afterAll(removeTempDirs)
 
 function countRows(dbPath: string): { shares: number; outbox: number } {
-  const db = new Database(dbPath, { readonly: true })
+  const db = openRawDatabase(dbPath, { readonly: true })
   try {
     const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
     return { shares: count("session_share"), outbox: count("share_outbox") }
@@ -237,7 +237,7 @@ describe("a share's server and its secret", () => {
 
 function secretOf(db: string): string {
   if (!existsSync(db)) return "<no db>"
-  const handle = new Database(db, { readonly: true })
+  const handle = openRawDatabase(db, { readonly: true })
   try {
     const row = handle.prepare("SELECT secret FROM session_share").get() as { secret: string } | undefined
     return row?.secret ?? "<no row>"

@@ -1,14 +1,13 @@
 import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { makeDiff, makeSession, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
-import Database from "better-sqlite3"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { importLegacyJson } from "../src/store/legacy-json.ts"
 import { openStore, type ShareStore } from "../src/store/store.ts"
 import { coalesce } from "../src/sync/coalesce.ts"
 import { ItemTooLargeError, packBatches } from "../src/sync/pack.ts"
 import { type QueueOutbox, SyncQueue } from "../src/sync/sync-queue.ts"
-import { legacyDatabase, removeTempDirs, tempDir } from "./helpers.ts"
+import { legacyDatabase, onBun, openRawDatabase, removeTempDirs, tempDir } from "./helpers.ts"
 
 const opened: ShareStore[] = []
 async function store(path = join(tempDir(), "shares.db")): Promise<ShareStore> {
@@ -26,7 +25,8 @@ describe("local share store (real SQLite file)", () => {
   it("creates a private database with the share and outbox tables", async () => {
     const path = join(tempDir(), "nested", "dir", "shares.db")
     const opened = await store(path)
-    expect(opened.driver).toBe("better-sqlite3")
+    // The driver actually used: Bun's own under Bun (better-sqlite3 is a Node addon), better-sqlite3 on Node.
+    expect(opened.driver).toBe(onBun ? "bun:sqlite" : "better-sqlite3")
     expect(statSync(path).mode & 0o777).toBe(0o600)
     expect(opened.shares.list()).toEqual([])
     const saved = opened.shares.save({
@@ -63,8 +63,8 @@ describe("local share store (real SQLite file)", () => {
 
       // Files an earlier version left readable, still open elsewhere (so SQLite keeps them): narrowed on open.
       const other = join(tempDir(), "shares.db")
-      const holder = new Database(other)
-      holder.pragma("journal_mode = WAL")
+      const holder = openRawDatabase(other)
+      holder.exec("PRAGMA journal_mode = WAL")
       holder.exec("CREATE TABLE keep (x)")
       for (const file of [other, `${other}-wal`, `${other}-shm`]) chmodSync(file, 0o644)
       await store(other)
@@ -141,7 +141,7 @@ describe("local share store (real SQLite file)", () => {
       timeCreated: 1_700_000_000_000,
     })
     // OpenCode's own migration bookkeeping is untouched.
-    const raw = new Database(path, { readonly: true })
+    const raw = openRawDatabase(path, { readonly: true })
     expect(raw.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get()).toEqual({ n: 1 })
     raw.close()
   })

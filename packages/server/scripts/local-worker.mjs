@@ -16,6 +16,9 @@ export const QUIET_ENV = {
   CI: process.env.CI ?? "true",
 }
 
+/** wrangler runs on Node only: under Bun (the client's tests run there too) it is started with the `node` on PATH. */
+const nodeBinary = process.versions.bun === undefined ? process.execPath : "node"
+
 /** A free TCP port on loopback. */
 export async function freePort() {
   const server = createServer()
@@ -51,7 +54,7 @@ export async function startLocalWorker(options = {}) {
   ]
   if (options.persistTo) args.push("--persist-to", options.persistTo)
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`)
-  const child = spawn(process.execPath, args, {
+  const child = spawn(nodeBinary, args, {
     cwd: serverDir,
     env: { ...process.env, ...QUIET_ENV },
     stdio: options.log ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],

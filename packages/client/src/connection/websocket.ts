@@ -108,8 +108,9 @@ async function diagnoseRefusal(options: OpenSocketOptions): Promise<Error> {
       signal: AbortSignal.timeout(options.timeoutMs),
     })
     const body = (await response.text()).slice(0, MAX_ERROR_BODY)
-    if (response.status === 401 || response.status === 403) return refusalOf(response.status, body, options.url)
-    return new ConnectionError(`cannot open a WebSocket to ${options.url}`)
+    // The POST passed the gate, so the upgrade failed for another reason (a proxy, say): nothing more to tell.
+    if (response.ok) return new ConnectionError(`cannot open a WebSocket to ${options.url}`)
+    return refusalOf(response.status, body, options.url)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     return new ConnectionError(`cannot connect to ${options.url}: ${reason}`)

@@ -20,7 +20,10 @@ export type OpenDatabase = {
 /** Our own bookkeeping table: an OpenCode database has its own `__drizzle_migrations`, which we must not share. */
 const MIGRATIONS_TABLE = "__cloudsession_migrations"
 
-const isBun = () => typeof process.versions.bun === "string"
+/** The driver for this runtime: Bun's built-in SQLite under Bun (better-sqlite3 is a Node addon Bun cannot load). */
+export function sqliteDriver(): SqliteDriver {
+  return typeof process.versions.bun === "string" ? "bun:sqlite" : "better-sqlite3"
+}
 
 /** The files SQLite keeps for a database: the main file, and in WAL mode its log and shared-memory index. */
 const databaseFiles = (path: string): string[] => [path, `${path}-wal`, `${path}-shm`]
@@ -45,7 +48,7 @@ function restrictFiles(path: string): void {
  */
 export async function openDatabase(path: string): Promise<OpenDatabase> {
   if (path !== ":memory:") preparePrivateFiles(path)
-  const opened = isBun() ? await openWithBun(path) : await openWithBetterSqlite(path)
+  const opened = sqliteDriver() === "bun:sqlite" ? await openWithBun(path) : await openWithBetterSqlite(path)
   // Belt and braces: switching to WAL just created the sidecar files; make sure of their mode whatever SQLite did.
   if (path !== ":memory:") restrictFiles(path)
   return opened

@@ -13,6 +13,11 @@ function devScript(): string | undefined {
   )
 }
 
+/** wrangler runs on Node only: under Bun, the launcher is started with the `node` found on PATH. */
+function nodeRuntime(): string {
+  return process.versions.bun === undefined ? process.execPath : "node"
+}
+
 function parsePort(value: string): number {
   const port = Number(value)
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`not a port: ${value}`)
@@ -35,14 +40,19 @@ export function serveCommand(): Command {
           "serve needs the cloudsession server package beside the client; run it from the repository",
         )
       }
-      const server = spawn(process.execPath, [script], {
+      const server = spawn(nodeRuntime(), [script], {
         stdio: "inherit",
         env: { ...process.env, PORT: String(port) },
       })
       const forward = (signal: NodeJS.Signals) => server.kill(signal)
       process.on("SIGINT", forward)
       process.on("SIGTERM", forward)
-      const code = await new Promise<number>((done) => server.on("exit", (exitCode) => done(exitCode ?? 1)))
+      const code = await new Promise<number>((done, fail) => {
+        server.on("exit", (exitCode) => done(exitCode ?? 1))
+        server.on("error", () =>
+          fail(new UsageError("serve needs Node.js on PATH: the local server (wrangler) runs on Node")),
+        )
+      })
       process.off("SIGINT", forward)
       process.off("SIGTERM", forward)
       if (code !== 0) throw new Error(`the local server stopped with exit code ${code}`)
