@@ -163,6 +163,8 @@ export class ShareClient {
   #acknowledgeFirst(sessionID: string, first: OutboxRow, result: Settled<SyncResult>): BatchRejected[] {
     if (!result.ok) return this.#firstRefused(sessionID, first, asServerRefusal(result.error))
     this.#store.outbox.acknowledge(first.seq)
+    // A session that fits in its first batch has nothing left for the drain, which is what marks the others.
+    this.#store.shares.markSynced(sessionID)
     this.#onBatchSent({
       sessionID,
       batchID: first.batchID,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { HttpApi } from "../../../bench/http.ts"
 import { concurrency } from "../../../bench/scenarios/concurrency.ts"
 import { restart } from "../../../bench/scenarios/restart.ts"
-import { onBun, removeTempDirs, tempDir, testServer } from "./helpers.ts"
+import { removeTempDirs, tempDir, testServer } from "./helpers.ts"
 
 /*
  * Small editions of the benchmark's concurrency and restart scenarios (`npm run bench`), run on every change. The

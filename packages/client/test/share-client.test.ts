@@ -17,7 +17,6 @@ import {
   expectedState,
   getSnapshot,
   legacyDatabase,
-  onBun,
   openRawDatabase,
   removeTempDirs,
   runCli,
@@ -235,7 +234,11 @@ describe("share client over RPC", () => {
 
   it("still forgets a share locally when the server no longer has it", async () => {
     await withClient(async (client, store) => {
+      const before = Date.now()
       const outcome = await client.share("ses_gone", makeSessionItems("ses_gone", 3))
+      // The whole session rode in the first batch: the record still says when it was last synced.
+      expect(outcome.sent.batches).toBe(0)
+      expect(store.shares.get("ses_gone")?.timeSynced).toBeGreaterThanOrEqual(before)
       const secret = store.shares.get("ses_gone")?.secret
       const deleted = await fetch(`${workerUrl}/api/share/${outcome.share.id}`, {
         method: "DELETE",
