@@ -1,9 +1,17 @@
+import type { ShareDirectory } from "./directory/share-directory.ts"
 import type { ShareObject } from "./share-object/share-object.ts"
 
 /** Bindings and vars of the Worker (see wrangler.jsonc; secrets are set with `wrangler secret put`). */
 export type Env = {
   SESSIONS_STORE: R2Bucket
   SHARES: DurableObjectNamespace<ShareObject>
+  /** The listing of every share: one instance, by name (see `directoryOf`). */
+  DIRECTORY: DurableObjectNamespace<ShareDirectory>
+  /**
+   * Names the directory instance. Empty: the default. A new name starts an empty directory that imports every R2
+   * entry again (listings come from R2 until it is done), e.g. to rebuild it after running an older Worker a while.
+   */
+  DIRECTORY_NAME?: string
   /** Host share URLs point at, without scheme. Empty: the origin of the creating request. */
   API_DOMAIN?: string
   /** Comma-separated allowlist of browser origins for /rpc. */

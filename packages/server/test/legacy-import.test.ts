@@ -2,7 +2,24 @@ import { env } from "cloudflare:test"
 import { LIMITS, type SessionIndex } from "@cloudsession/protocol"
 import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
+import { directory, finishBackfill, restartBackfill, watchedService } from "./directory-helpers.ts"
 import { api, errorOf, getShare, syncShare } from "./helpers.ts"
+
+/**
+ * Listing pages, first as this Worker serves them on its first deploy onto a bucket that already holds seed entries
+ * (from R2, while the directory imports them), then once the import is done (from the directory, no R2 listing).
+ */
+async function listedBeforeAndAfterImport(query: string): Promise<{ before: SessionIndex[]; after: SessionIndex[] }> {
+  await restartBackfill(directory())
+  const fromR2 = watchedService()
+  const before = (await fromR2.service.list({ q: query, limit: 200 })).sessions
+  expect(fromR2.calls.list).toBeGreaterThan(0)
+  await finishBackfill(directory())
+  const fromDirectory = watchedService()
+  const after = (await fromDirectory.service.list({ q: query, limit: 200 })).sessions
+  expect(fromDirectory.calls).toEqual({ list: 0, get: 0 })
+  return { before, after }
+}
 
 /** A share exactly as the seed Worker stored it: one blob with everything, secret included, plus its index entry. */
 async function putSeedShare(
@@ -43,9 +60,11 @@ describe("shares stored in the seed's layout", () => {
     const secret = "6f1c1f0e-5b7a-5d1e-9c0e-2f4b8a1d3c5e"
     await putSeedShare("ab12cd34", "ses_legacy_0001ab12cd34", secret)
 
-    // Listed before anyone opened it: the seed's entry has no metadata copy and is read whole.
-    const before = (await (await api("/api/sessions?q=Seed-era")).json()) as { sessions: SessionIndex[] }
-    expect(before.sessions.find((entry) => entry.id === "ab12cd34")).toMatchObject({ partCount: 99 })
+    // Listed before anyone opened it: the seed's entry has no metadata copy and is read whole, by the R2 listing
+    // and by the directory's import alike.
+    const { before, after } = await listedBeforeAndAfterImport("Seed-era")
+    expect(before.find((entry) => entry.id === "ab12cd34")).toMatchObject({ partCount: 99 })
+    expect(after.find((entry) => entry.id === "ab12cd34")).toMatchObject({ partCount: 99 })
 
     const snapshot = await getShare("ab12cd34")
     expect(snapshot.session.title).toBe("Seed-era session")
@@ -56,6 +75,7 @@ describe("shares stored in the seed's layout", () => {
     expect(snapshot.metadata).toMatchObject({ syncCount: 7, createdAt: 1_690_000_000_000 })
     expect(JSON.stringify(snapshot)).not.toContain(secret)
 
+    // The import published what it stored; it replaces the seed's entry although both carry the same clock.
     const listed = (await (await api("/api/sessions?q=Seed-era")).json()) as { sessions: SessionIndex[] }
     expect(listed.sessions.find((entry) => entry.id === "ab12cd34")).toMatchObject({ partCount: 1, messageCount: 2 })
     const rewritten = await env.SESSIONS_STORE.head("index/ab12cd34")
@@ -103,11 +123,16 @@ describe("shares stored in the seed's layout", () => {
 
   it("list seed entries that lack fields without failing the listing or search", async () => {
     await env.SESSIONS_STORE.put("index/partial1", JSON.stringify({ id: "partial1", lastUpdated: 5 }))
+    await restartBackfill(directory())
     const response = await api("/api/sessions?q=anything-at-all")
     expect(response.status).toBe(200)
-    const all = (await (await api("/api/sessions?limit=200")).json()) as { sessions: SessionIndex[] }
-    expect(all.sessions.find((entry) => entry.id === "partial1")).toMatchObject({ title: "", partCount: 0 })
+    const { before, after } = await listedBeforeAndAfterImport("")
+    expect(before.find((entry) => entry.id === "partial1")).toMatchObject({ title: "", partCount: 0 })
+    expect(after.find((entry) => entry.id === "partial1")).toMatchObject({ title: "", partCount: 0 })
+    expect((await api("/api/sessions?q=anything-at-all")).status).toBe(200)
+    // No share stands behind this entry to unlist it: remove it the way a deleted share would.
     await env.SESSIONS_STORE.delete("index/partial1")
+    await directory().remove("partial1")
   })
 
   it("answers 404 for an id with neither a Durable Object nor a seed blob", async () => {

@@ -15,6 +15,7 @@ import {
   type SyncResult,
 } from "@cloudsession/protocol"
 import { z } from "zod"
+import { directoryOf } from "../directory/directory-of.ts"
 import type { Env } from "../env.ts"
 import { listIndex } from "../index-store.ts"
 import { unwrap } from "../share-object/outcome.ts"
@@ -32,8 +33,20 @@ const PageQuerySchema = z.object({
 
 const SinceSchema = z.coerce.number().int().min(0).optional()
 
+type PageQuery = z.infer<typeof PageQuerySchema>
+
 function matches(entry: SessionIndex, needle: string): boolean {
   return entry.title.toLowerCase().includes(needle) || entry.directory.toLowerCase().includes(needle)
+}
+
+/** A page read from R2 the way listings worked before the directory: every entry read, filtered, then sliced. */
+async function pageFromIndex(bucket: R2Bucket, page: PageQuery): Promise<SessionPage> {
+  const needle = page.q?.toLowerCase() ?? ""
+  const all = await listIndex(bucket)
+  const entries = needle === "" ? all : all.filter((entry) => matches(entry, needle))
+  const end = page.cursor + page.limit
+  const sessions = entries.slice(page.cursor, end)
+  return end < entries.length ? { sessions, cursor: String(end) } : { sessions }
 }
 
 const encoder = new TextEncoder()
@@ -122,15 +135,16 @@ export class ShareService {
     return unwrap(await this.stub(id).metadata({ shareID: id }))
   }
 
-  /** Listing entries, newest first, optionally only those matching `q`. The cursor is an offset into that order. */
+  /**
+   * Listing entries, newest first, optionally only those matching `q`. The cursor is an offset into that order.
+   * Served by the share directory; only while it is still importing the entries that predate it does a listing
+   * walk R2 as it used to.
+   */
   async list(query: { limit?: unknown; cursor?: unknown; q?: unknown }): Promise<SessionPage> {
     const page = parseOrThrow(PageQuerySchema, query, "query")
-    const needle = page.q?.toLowerCase() ?? ""
-    const all = await listIndex(this.env.SESSIONS_STORE)
-    const entries = needle === "" ? all : all.filter((entry) => matches(entry, needle))
-    const end = page.cursor + page.limit
-    const sessions = entries.slice(page.cursor, end)
-    return end < entries.length ? { sessions, cursor: String(end) } : { sessions }
+    const listed = await directoryOf(this.env).page({ limit: page.limit, offset: page.cursor, q: page.q ?? "" })
+    if (listed.ready) return listed.page
+    return pageFromIndex(this.env.SESSIONS_STORE, page)
   }
 
   /**

@@ -1,27 +1,43 @@
 import type { SessionIndex } from "@cloudsession/protocol"
+import { directoryOf } from "../directory/directory-of.ts"
+import type { Env } from "../env.ts"
 import { deleteIndex, writeIndex } from "../index-store.ts"
 
 /**
  * After a sync, the listing entry is written this long later by a Durable Object alarm, so a burst of syncs costs
- * one R2 put instead of one each and no sync waits on R2. Alarms are durable: the write happens even if the object
- * is evicted first.
+ * one R2 put and one directory write instead of one each, and no sync waits on either. Alarms are durable: the write
+ * happens even if the object is evicted first.
  */
 export const LISTING_DELAY_MS = 500
 
+type ListingEnv = Pick<Env, "SESSIONS_STORE" | "DIRECTORY" | "DIRECTORY_NAME">
+
 /**
- * Keeps a share's R2 listing entry (`index/<id>`) in step with its rows. Writes run one after another, so an older
- * entry can never land after a newer one, or after the entry was deleted.
+ * Waits for every write, then throws the first failure. Both targets are written at once (a creator waits for the
+ * slower one, not the sum), but the step ends only when both have settled, so the next serialised write can never
+ * overtake one still in flight.
+ */
+async function allOrFirstFailure(writes: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(writes)
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected")
+  if (failed !== undefined) throw failed.reason
+}
+
+/**
+ * Keeps a share's listing entry in step with its rows, in two places: the share directory, which listings read, and
+ * R2 (`index/<id>`, the seed's layout), which a rollback to an older Worker reads and the directory imports from.
+ * Writes run one after another, so an older entry can never land after a newer one, or after the entry was deleted.
  */
 export class ListingPublisher {
   private readonly storage: DurableObjectStorage
-  private readonly bucket: R2Bucket
+  private readonly env: ListingEnv
   private readonly current: () => SessionIndex | undefined
   private writes: Promise<void> = Promise.resolve()
   private scheduled = false
 
-  constructor(storage: DurableObjectStorage, bucket: R2Bucket, current: () => SessionIndex | undefined) {
+  constructor(storage: DurableObjectStorage, env: ListingEnv, current: () => SessionIndex | undefined) {
     this.storage = storage
-    this.bucket = bucket
+    this.env = env
     this.current = current
   }
 
@@ -29,13 +45,14 @@ export class ListingPublisher {
   publishNow(): Promise<void> {
     return this.serialise(async () => {
       const entry = this.current()
-      if (entry !== undefined) await writeIndex(this.bucket, entry)
+      if (entry === undefined) return
+      await allOrFirstFailure([writeIndex(this.env.SESSIONS_STORE, entry), directoryOf(this.env).upsert(entry)])
     })
   }
 
   /**
-   * After a create or an import, which have already committed: write now, and if R2 fails leave the entry to the
-   * alarm (which retries) rather than fail a request whose share exists, so its creator still gets the secret.
+   * After a create or an import, which have already committed: write now, and if a write fails leave the entry to
+   * the alarm (which retries) rather than fail a request whose share exists, so its creator still gets the secret.
    */
   async publishPromptly(): Promise<void> {
     try {
@@ -53,7 +70,7 @@ export class ListingPublisher {
     await this.storage.setAlarm(Date.now() + LISTING_DELAY_MS)
   }
 
-  /** The alarm fired: write the newest state. */
+  /** The alarm fired: write the newest state. A failure throws, so the runtime retries the alarm. */
   onAlarm(): Promise<void> {
     this.scheduled = false
     return this.publishNow()
@@ -63,7 +80,9 @@ export class ListingPublisher {
   async unpublish(shareID: string): Promise<void> {
     this.scheduled = false
     await this.storage.deleteAlarm()
-    await this.serialise(() => deleteIndex(this.bucket, shareID))
+    await this.serialise(() =>
+      allOrFirstFailure([deleteIndex(this.env.SESSIONS_STORE, shareID), directoryOf(this.env).remove(shareID)]),
+    )
   }
 
   private serialise(task: () => Promise<void>): Promise<void> {

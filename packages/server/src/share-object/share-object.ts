@@ -24,7 +24,7 @@ export type AuthInput = { shareID: string; secret: string }
 
 /**
  * One share: its single writer (every sync is a SQLite transaction inside this object, so concurrent syncs
- * serialise instead of overwriting each other), its R2 listing entry, and its viewers' live sockets.
+ * serialise instead of overwriting each other), its listing entry (directory and R2), and its viewers' live sockets.
  */
 export class ShareObject extends DurableObject<Env> {
   private readonly sql: MeteredSql
@@ -38,7 +38,7 @@ export class ShareObject extends DurableObject<Env> {
     this.sql = new MeteredSql(ctx.storage.sql)
     this.store = new ShareStore(this.sql)
     this.viewers = new Viewers(ctx)
-    this.listing = new ListingPublisher(ctx.storage, env.SESSIONS_STORE, () => {
+    this.listing = new ListingPublisher(ctx.storage, env, () => {
       const header = this.store.header()
       return header === undefined ? undefined : indexEntryOf(header)
     })
