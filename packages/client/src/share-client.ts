@@ -105,14 +105,19 @@ export class ShareClient {
     // Persisted before the share exists: if the process dies before the server answers, nothing is lost.
     const queued = this.#store.outbox.enqueue(sessionID, packBatches(coalesce(items), this.#budget))
     const first = this.#store.outbox.next(sessionID)
+    // Also persisted first: after a lost reply the next share of the session sends the same key and gets the same
+    // share back, rather than a second one while the first stays listed with nobody holding its secret.
+    const creationKey = this.#store.creations.keyFor(sessionID, this.#server)
     const stub = await this.#link.stub()
     // Both calls leave before either answer arrives: the sync names the share through the pending result.
-    const created = stub.createShare(sessionID)
+    const created = stub.createShare(sessionID, undefined, creationKey)
     const firstSent =
       first === undefined ? undefined : settle(stub.syncShare(created.id, created.secret, first.payload, first.batchID))
     const info = await settle(created)
-    if (!info.ok) throw this.#creationFailed(queued, info.error)
+    if (!info.ok) throw this.#creationFailed(sessionID, queued, info.error)
     const record = await this.#record(sessionID, info.value, queued)
+    // Recorded: from here on the share is found by its record, and the key would only make a stale replay possible.
+    this.#store.creations.clear(sessionID)
     const rejectedFirst =
       first !== undefined && firstSent !== undefined ? this.#acknowledgeFirst(sessionID, first, await firstSent) : []
     const sent = await this.#sender.drain(sessionID)
@@ -126,18 +131,20 @@ export class ShareClient {
   /**
    * The server said no to creating the share: the batches queued for it would otherwise wait for a share that
    * never comes, and a later share of the session would send them. Not after a transient refusal or a lost reply,
-   * where the share may yet exist and a retry needs them.
+   * where the share may yet exist and a retry needs them, and its creation key to get that share back.
    */
-  #creationFailed(queued: OutboxRow[], error: unknown): unknown {
+  #creationFailed(sessionID: string, queued: OutboxRow[], error: unknown): unknown {
     const refusal = asServerRefusal(error)
     if (refusal === undefined || isTransient(refusal)) return error
     this.#store.outbox.remove(queued.map((row) => row.seq))
+    this.#store.creations.clear(sessionID)
     return refusal
   }
 
   /**
    * Record the new share. If that fails the secret would exist only in memory, leaving a share nobody can update
-   * or delete: delete it again (best effort) and drop the batches queued for it.
+   * or delete: delete it again (best effort) and drop the batches queued for it. The creation key stays: should the
+   * delete not get through either, the next share of the session gets this share back rather than orphaning it.
    */
   async #record(sessionID: string, info: ShareInfo, queued: OutboxRow[]): Promise<ShareRow> {
     try {

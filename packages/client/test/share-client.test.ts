@@ -2,8 +2,18 @@ import { once } from "node:events"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { join } from "node:path"
-import { LIMITS, RPC_SUBPROTOCOL, type ShareInfo, type ShareSnapshot, type SyncData } from "@cloudsession/protocol"
+import {
+  LIMITS,
+  RPC_SUBPROTOCOL,
+  type SessionIndex,
+  type SessionPage,
+  type ShareInfo,
+  type ShareRpc,
+  type ShareSnapshot,
+  type SyncData,
+} from "@cloudsession/protocol"
 import { makeDiff, makeSession, makeSessionItems } from "@cloudsession/protocol/fixtures"
+import type { RpcStub } from "capnweb"
 import { afterAll, describe, expect, it } from "vitest"
 import { WebSocketServer } from "ws"
 import { type ConnectionEvent, connect, type RpcConnection } from "../src/connection/connection.ts"
@@ -69,6 +79,44 @@ async function withClient<T>(
     client.close()
     connection.close()
     store.close()
+  }
+}
+
+/**
+ * A link whose first stub loses the reply to `createShare`: the call reaches the server, which creates the share and
+ * runs the sync pipelined on it, but the caller sees the connection fail. What the server answered goes to `lost`.
+ */
+function losingFirstCreateReply(connection: RpcConnection, lost: ShareInfo[]): ShareClientOptions["link"] {
+  let armed = true
+  return {
+    reportFailure: (stub, reason) => connection.reportFailure(stub, reason),
+    stub: async () => {
+      const stub = await connection.stub()
+      if (!armed) return stub
+      armed = false
+      const createShare = (sessionID: string, initialData?: SyncData[], creationKey?: string) => {
+        const real = stub.createShare(sessionID, initialData, creationKey)
+        const answer = real.then((info) => {
+          lost.push(info)
+          throw new Error("connection lost: reply lost")
+        })
+        // The pipelined sync still names the share through the real pending result.
+        return Object.assign(answer, { id: real.id, secret: real.secret })
+      }
+      const syncShare = (shareID: string, secret: string, data: SyncData[], batchID?: string) =>
+        stub.syncShare(shareID, secret, data, batchID)
+      return { createShare, syncShare } as unknown as RpcStub<ShareRpc>
+    },
+  }
+}
+
+/** `GET /api/sessions?q=` until `done` holds (listings follow syncs through an alarm), then that page's entries. */
+async function pollListing(q: string, done: (sessions: SessionIndex[]) => boolean): Promise<SessionIndex[]> {
+  for (let attempt = 0; ; attempt += 1) {
+    const response = await fetch(`${workerUrl}/api/sessions?q=${encodeURIComponent(q)}`)
+    const page = (await response.json()) as SessionPage
+    if (done(page.sessions) || attempt >= 50) return page.sessions
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 
@@ -274,6 +322,51 @@ describe("share client over RPC", () => {
     })
   })
 
+  it("gets the same share back when the reply to createShare was lost: one share on the server, recorded locally", async () => {
+    const sessionID = `ses_lost_create_${Date.now().toString(36)}`
+    const title = `Lost create ${sessionID}`
+    const items: SyncData[] = [
+      { type: "session", data: makeSession(sessionID, { title }) },
+      ...makeSessionItems(sessionID, 30).slice(1),
+    ]
+    const store = await openStore(join(tempDir(), "shares.db"))
+    const connection = await connect({ url: workerUrl, token })
+    const lost: ShareInfo[] = []
+    const client = new ShareClient({
+      store,
+      link: losingFirstCreateReply(connection, lost),
+      server: workerUrl,
+      budget: { maxBytes: 1 << 20, maxItems: 10 },
+    })
+    try {
+      const error = await client.share(sessionID, items).catch((e: unknown) => e)
+      expect(String(error)).toContain("reply lost")
+      // The server did create the share (and applied the pipelined first batch); the client only lacks the answer.
+      const orphan = lost[0]
+      if (orphan === undefined) throw new Error("createShare never answered")
+      expect(store.shares.get(sessionID)).toBeUndefined()
+      expect(store.creations.pending(sessionID)).toBeDefined()
+      expect(store.outbox.count(sessionID)).toBeGreaterThan(0)
+
+      const retried = await client.share(sessionID, items)
+      expect(retried.created).toBe(true)
+      expect(retried.share.id).toBe(orphan.id)
+      expect(store.shares.get(sessionID)).toMatchObject({ id: orphan.id, secret: orphan.secret, url: orphan.url })
+      expect(store.creations.pending(sessionID)).toBeUndefined()
+      expect(store.outbox.count(sessionID)).toBe(0)
+      expect(stateOf(await snapshotOf(orphan.id)).parts).toEqual(expectedState(items).parts)
+
+      // Listed once: wait until the listing has caught up with the share's last sync, then count.
+      const syncCount = (await snapshotOf(orphan.id)).metadata.syncCount
+      const listed = await pollListing(title, (sessions) => sessions.some((entry) => entry.syncCount === syncCount))
+      expect(listed.map((entry) => entry.id)).toEqual([orphan.id])
+    } finally {
+      client.close()
+      connection.close()
+      store.close()
+    }
+  })
+
   it("never sends a secret to another server: share, sync and unshare refuse, replays skip it", async () => {
     await withClient(async (client, store) => {
       const elsewhere = "https://elsewhere.example"
@@ -320,6 +413,7 @@ describe("share client over RPC", () => {
       expect(error).toMatchObject({ code: "bad_request" })
       expect(store.outbox.count(sessionID)).toBe(0)
       expect(store.shares.get(sessionID)).toBeUndefined()
+      expect(store.creations.pending(sessionID)).toBeUndefined()
     })
   })
 

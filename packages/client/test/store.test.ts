@@ -22,6 +22,19 @@ afterEach(() => {
 afterAll(removeTempDirs)
 
 describe("local share store (real SQLite file)", () => {
+  it("keeps a session's creation key until it is cleared, and never reuses one made for another server", async () => {
+    const opened = await store()
+    const key = opened.creations.keyFor("ses_k", "http://a")
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(opened.creations.keyFor("ses_k", "http://a")).toBe(key)
+    expect(opened.creations.keyFor("ses_other", "http://a")).not.toBe(key)
+    const elsewhere = opened.creations.keyFor("ses_k", "http://b")
+    expect(elsewhere).not.toBe(key)
+    expect(opened.creations.pending("ses_k")).toBe(elsewhere)
+    opened.creations.clear("ses_k")
+    expect(opened.creations.pending("ses_k")).toBeUndefined()
+  })
+
   it("creates a private database with the share and outbox tables", async () => {
     const path = join(tempDir(), "nested", "dir", "shares.db")
     const opened = await store(path)

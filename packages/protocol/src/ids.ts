@@ -24,5 +24,15 @@ export const BatchIdSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9_.:-]+$/, "batch id must be URL-safe")
 
+/**
+ * Client-chosen creation key: at least 256 bits of base64url. With it, a create whose reply was lost can be sent
+ * again and gets the same share back (its id and secret are derived from the key) instead of a second share.
+ */
+export const CreationKeySchema = z
+  .string()
+  .min(43)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, "creation key must be base64url")
+
 /** Ids of OpenCode objects (session, message, part, model). */
 export const ObjectIdSchema = z.string().min(1).max(LIMITS.maxIdLength)

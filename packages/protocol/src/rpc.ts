@@ -45,7 +45,8 @@ export interface ShareHandle {
 
 /** The main RPC interface served at `/rpc` (capnweb, over WebSocket or HTTP batch). */
 export interface ShareRpc {
-  createShare(sessionID: string, initialData?: SyncData[]): Promise<ShareInfo>
+  /** With `creationKey` (see `CreateRequestSchema`), sending the same create again returns the same share. */
+  createShare(sessionID: string, initialData?: SyncData[], creationKey?: string): Promise<ShareInfo>
   syncShare(shareID: string, secret: string, data: SyncData[], batchID?: string): Promise<SyncResult>
   deleteShare(shareID: string, secret: string): Promise<DeleteResult>
   openShare(shareID: string, secret: string): Promise<ShareHandle>

@@ -1,5 +1,5 @@
 import { z } from "zod"
-import { BatchIdSchema, SecretSchema } from "./ids.ts"
+import { BatchIdSchema, CreationKeySchema, SecretSchema } from "./ids.ts"
 import { LIMITS } from "./limits.ts"
 import { FileDiffSchema, MessageSchema, ModelSchema, PartSchema, SessionSchema } from "./opencode.ts"
 
@@ -25,10 +25,14 @@ export const SyncRequestSchema = z.object({
 })
 export type SyncRequest = z.infer<typeof SyncRequestSchema>
 
-/** Body of `POST /api/share`. */
+/**
+ * Body of `POST /api/share`. `creationKey` makes a retry after a lost reply return the same share (same id and
+ * secret, initial data not applied again) instead of creating a second one.
+ */
 export const CreateRequestSchema = z.object({
   sessionID: z.string().min(1).max(LIMITS.maxIdLength),
   initialData: SyncBatchSchema.optional(),
+  creationKey: CreationKeySchema.optional(),
 })
 export type CreateRequest = z.infer<typeof CreateRequestSchema>
 

@@ -26,6 +26,8 @@ export type Env = {
   /** Optional overrides of the protocol's default limits. */
   MAX_BODY_BYTES?: string
   MAX_BATCH_ITEMS?: string
+  /** Most row text a share page renders (lower only); default `PAGE_RENDER_BYTES`. */
+  MAX_PAGE_BYTES?: string
   /** Largest WebSocket message / HTTP batch body accepted on /rpc (lower only); default in `RPC_LIMITS`. */
   RPC_MAX_MESSAGE_BYTES?: string
   /** Seconds without a message from the client before /rpc closes the socket; default in `RPC_LIMITS`. */

@@ -1,7 +1,10 @@
+import { createExecutionContext, env } from "cloudflare:test"
 import type { ShareInfo } from "@cloudsession/protocol"
-import { makeTextPart } from "@cloudsession/protocol/fixtures"
+import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
-import { api, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
+import { app } from "../src/app.ts"
+import type { Env } from "../src/env.ts"
+import { api, BASE, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
 import { HOSTILE_MARKDOWN, viewFixture } from "./view-fixture.ts"
 
 type Fragment = { id: string; parent?: string; html: string }
@@ -343,5 +346,31 @@ describe("viewer sockets", () => {
     expect((await upgrade(share.id, "2001:0db8:0007:0001:ffff:ffff:ffff:1")).status).toBe(429)
     const neighbour = await openViewer(share.id, "2001:db8:7:2::1")
     for (const viewer of [...mine, neighbour]) viewer.socket.close(1000, "done")
+  })
+})
+
+describe("a session too large for one page", () => {
+  it("renders the start of the conversation and says where the whole session is", async () => {
+    const sessionID = uniqueSessionID("too-large")
+    const share = await createShare(sessionID, makeSessionItems(sessionID, 80, 8))
+    const lastPart = "part-prt_00000079"
+    const render = async (bindings: Env) => {
+      const response = await app.fetch(new Request(`${BASE}/share/${share.id}`), bindings, createExecutionContext())
+      expect(response.status).toBe(200)
+      return response.text()
+    }
+
+    const whole = await render(env)
+    expect(whole).not.toContain('id="share-partial"')
+    expect(whole).toContain(`id="${lastPart}"`)
+
+    // A budget of a few parts' worth of JSON: the page stops at a page boundary after it.
+    const partial = await render({ ...env, MAX_PAGE_BYTES: "3000" })
+    expect(partial).toContain('id="share-partial"')
+    expect(partial).toContain(`href="/api/share/${share.id}"`)
+    expect(partial).toContain('id="part-prt_00000000"')
+    expect(partial).not.toContain(`id="${lastPart}"`)
+    // The JSON API still has all of it.
+    expect((await getShare(share.id)).parts).toHaveLength(80)
   })
 })

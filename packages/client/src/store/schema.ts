@@ -51,6 +51,22 @@ export const outbox = sqliteTable(
   (table) => [index("share_outbox_session_seq").on(table.sessionID, table.seq)],
 )
 
-export const schema = { sessionShare, outbox }
+/**
+ * The creation key of a share being created, written before `createShare` is sent and deleted once the share is
+ * recorded (or the server refused it). While it is here, sharing the session again sends the same key, so a create
+ * whose reply was lost gets its share back instead of making a second one. The key yields the share's secret, so it
+ * is kept like one, and only ever sent to the server it was made for (`server`).
+ */
+export const pendingCreation = sqliteTable("share_creation", {
+  sessionID: text("session_id").primaryKey(),
+  creationKey: text("creation_key").notNull(),
+  server: text("server").notNull(),
+  timeCreated: integer("time_created")
+    .notNull()
+    .$defaultFn(() => Date.now()),
+})
+
+export const schema = { sessionShare, outbox, pendingCreation }
 export type ShareRow = typeof sessionShare.$inferSelect
 export type OutboxRow = typeof outbox.$inferSelect
+export type PendingCreationRow = typeof pendingCreation.$inferSelect

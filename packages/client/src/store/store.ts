@@ -1,3 +1,4 @@
+import { CreationRepo } from "./creation-repo.ts"
 import { openDatabase, type SqliteDriver } from "./database.ts"
 import { OutboxRepo } from "./outbox-repo.ts"
 import { ShareRepo } from "./share-repo.ts"
@@ -5,6 +6,7 @@ import { ShareRepo } from "./share-repo.ts"
 export type ShareStore = {
   shares: ShareRepo
   outbox: OutboxRepo
+  creations: CreationRepo
   path: string
   driver: SqliteDriver
   close: () => void
@@ -21,6 +23,7 @@ export async function openStore(path: string): Promise<ShareStore> {
   return {
     shares,
     outbox: new OutboxRepo(opened.db),
+    creations: new CreationRepo(opened.db),
     path: opened.path,
     driver: opened.driver,
     close: opened.close,

@@ -38,8 +38,8 @@ export class ShareRpcTarget extends RpcTarget implements ShareRpc {
     this.#transport = transport
   }
 
-  createShare(sessionID: unknown, initialData?: unknown): Promise<ShareInfo> {
-    return this.#service.create({ sessionID, initialData }, this.#origin)
+  createShare(sessionID: unknown, initialData?: unknown, creationKey?: unknown): Promise<ShareInfo> {
+    return this.#service.create({ sessionID, initialData, creationKey }, this.#origin)
   }
 
   syncShare(shareID: unknown, secret: unknown, data: unknown, batchID?: unknown): Promise<SyncResult> {

@@ -1,6 +1,6 @@
 /** Random ids and secrets, secret hashing and constant-time comparison (Web Crypto, available in workerd). */
 
-function base64url(bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
   const binary = Array.from(bytes, (byte) => String.fromCharCode(byte)).join("")
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")
 }
@@ -52,6 +52,12 @@ function bytesOfHex(hex: string): ArrayBuffer | undefined {
   for (let index = 0; index < bytes.length; index += 1)
     bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16)
   return bytes.buffer
+}
+
+/** Constant-time equality of two stored hex SHA-256 digests (a replayed create's secret against the share's). */
+export function hexDigestsEqual(presentedHex: string, storedHex: string): boolean {
+  const presented = bytesOfHex(presentedHex)
+  return presented !== undefined && digestMatchesHex(presented, storedHex)
 }
 
 /**

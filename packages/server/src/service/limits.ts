@@ -4,7 +4,15 @@ import type { Env } from "../env.ts"
 export type ServiceLimits = {
   maxBodyBytes: number
   maxBatchItems: number
+  /** Messages and parts a share page renders (in characters of their JSON); the rest is left to the JSON API. */
+  maxPageBytes: number
 }
+
+/**
+ * A Worker has 128 MB; a rendered page holds the rows, their parsed objects and the HTML at once, so a page takes the
+ * start of a session this large and says the rest is there as JSON (which streams, whatever the size).
+ */
+export const PAGE_RENDER_BYTES = 8 * 1024 * 1024
 
 /** A positive integer setting from a Worker var, capped at `ceiling`; anything else falls back to the default. */
 export function positiveInt(value: string | undefined, fallback: number, ceiling: number): number {
@@ -18,5 +26,6 @@ export function limitsOf(env: Env): ServiceLimits {
   return {
     maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, LIMITS.maxBodyBytes, LIMITS.maxBodyBytes),
     maxBatchItems: positiveInt(env.MAX_BATCH_ITEMS, LIMITS.maxBatchItems, LIMITS.maxBatchItems),
+    maxPageBytes: positiveInt(env.MAX_PAGE_BYTES, PAGE_RENDER_BYTES, PAGE_RENDER_BYTES),
   }
 }

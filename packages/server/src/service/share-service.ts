@@ -19,8 +19,9 @@ import { directoryOf } from "../directory/directory-of.ts"
 import type { Env } from "../env.ts"
 import { listIndex } from "../index-store.ts"
 import { unwrap } from "../share-object/outcome.ts"
-import { newSecret, newShareId, sha256Hex } from "./crypto.ts"
+import { sha256Hex } from "./crypto.ts"
 import { limitsOf, type ServiceLimits } from "./limits.ts"
+import { identityFromKey, randomIdentity } from "./share-identity.ts"
 import { snapshotJson, snapshotStream } from "./snapshot-reader.ts"
 import { parseOrThrow } from "./validate.ts"
 
@@ -68,13 +69,17 @@ export class ShareService {
     this.limits = limitsOf(env)
   }
 
-  /** Create a share (optionally with its first batch, so create + first sync is one round trip). */
+  /**
+   * Create a share (optionally with its first batch, so create + first sync is one round trip). With a creation
+   * key, sending the same create again answers with the same share and does not apply the initial data twice.
+   */
   async create(input: unknown, requestOrigin: string): Promise<ShareInfo> {
     const request = parseOrThrow(CreateRequestSchema, input, "request")
     const initialData = request.initialData ?? []
     this.checkBatch(initialData)
-    const id = newShareId()
-    const secret = newSecret()
+    // With a key, a retry names the same share, and its Durable Object answers it as a replay (see ShareObject.create).
+    const { id, secret } =
+      request.creationKey === undefined ? randomIdentity() : await identityFromKey(request.creationKey)
     unwrap(
       await this.stub(id).create({
         shareID: id,
@@ -120,7 +125,18 @@ export class ShareService {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const after = parseOrThrow(SinceSchema, since, "since")
     // Every row was validated when it was written; the text is the snapshot's own JSON.
-    return JSON.parse(await snapshotJson(this.stub(id), id, after)) as ShareSnapshot
+    return JSON.parse((await snapshotJson(this.stub(id), id, after)).text) as ShareSnapshot
+  }
+
+  /**
+   * The share for a rendered page: at most about `limits.maxPageBytes` of messages and parts (the start of the
+   * conversation), so a huge session cannot exhaust the Worker's memory; `complete` is false when the rest was left
+   * out.
+   */
+  async getForPage(shareID: unknown): Promise<{ snapshot: ShareSnapshot; complete: boolean }> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    const read = await snapshotJson(this.stub(id), id, undefined, this.limits.maxPageBytes)
+    return { snapshot: JSON.parse(read.text) as ShareSnapshot, complete: read.complete }
   }
 
   /** As `get`, streamed as JSON text: memory stays at one page whatever the share's size. */

@@ -10,13 +10,39 @@ const PAGE_BYTES = 4 * 1024 * 1024
 
 type ShareStub = DurableObjectStub<ShareObject>
 
-/** The rows of `first` and of every page after it. */
-async function* rowPages(stub: ShareStub, shareID: string, table: PagedTable, first: RowsPage, since?: number) {
+/**
+ * How much more row text a reader takes in before it stops fetching pages (the page it holds is always used), and
+ * whether it stopped with pages left: a rendered page has a memory budget, a streamed read has none.
+ */
+type Budget = { remaining: number; truncated: boolean }
+
+function unbounded(): Budget {
+  return { remaining: Number.POSITIVE_INFINITY, truncated: false }
+}
+
+function textLength(rows: string[]): number {
+  return rows.reduce((total, row) => total + row.length, 0)
+}
+
+/** The rows of `first` and of the pages after it, while the budget lasts. */
+async function* rowPages(
+  stub: ShareStub,
+  shareID: string,
+  table: PagedTable,
+  first: RowsPage,
+  budget: Budget,
+  since?: number,
+) {
   let page = first
-  yield page.rows
-  while (page.next !== undefined) {
-    page = unwrap(await stub.readRows({ shareID, table, since, after: page.next, maxBytes: PAGE_BYTES }))
+  for (;;) {
     yield page.rows
+    budget.remaining -= textLength(page.rows)
+    if (page.next === undefined) return
+    if (budget.remaining <= 0) {
+      budget.truncated = true
+      return
+    }
+    page = unwrap(await stub.readRows({ shareID, table, since, after: page.next, maxBytes: PAGE_BYTES }))
   }
 }
 
@@ -35,11 +61,11 @@ async function* arrayItems(pages: AsyncIterable<string[]>) {
  * Pages after the first are read later than the head: a row written in between is newer than `metadata.version`, so a
  * viewer that asks again `since` that version gets it once more (by id, so nothing doubles) and misses nothing.
  */
-async function* snapshotText(stub: ShareStub, head: FirstRead, since?: number) {
+async function* snapshotText(stub: ShareStub, head: FirstRead, budget: Budget, since?: number) {
   yield `{"id":${JSON.stringify(head.id)},"session":${head.session},"messages":[`
-  yield* arrayItems(rowPages(stub, head.id, "message", head.messages, since))
+  yield* arrayItems(rowPages(stub, head.id, "message", head.messages, budget, since))
   yield '],"parts":['
-  yield* arrayItems(rowPages(stub, head.id, "part", head.parts, since))
+  yield* arrayItems(rowPages(stub, head.id, "part", head.parts, budget, since))
   yield `],"diffs":[${head.diffs.join(",")}],"models":[${head.models.join(",")}],`
   yield `"metadata":${JSON.stringify(head.metadata)}}`
 }
@@ -50,7 +76,7 @@ async function* snapshotText(stub: ShareStub, head: FirstRead, since?: number) {
  */
 export async function snapshotStream(stub: ShareStub, shareID: string, since?: number) {
   const head = unwrap(await stub.readHead({ shareID, since, maxBytes: PAGE_BYTES }))
-  const pieces = snapshotText(stub, head, since)
+  const pieces = snapshotText(stub, head, unbounded(), since)
   const encoder = new TextEncoder()
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -64,10 +90,20 @@ export async function snapshotStream(stub: ShareStub, shareID: string, since?: n
   })
 }
 
-/** The whole share as text, for callers that render it (the page, live fragments). */
-export async function snapshotJson(stub: ShareStub, shareID: string, since?: number): Promise<string> {
-  const head = unwrap(await stub.readHead({ shareID, since, maxBytes: PAGE_BYTES }))
+/**
+ * The share as text, for callers that render it (the page, live fragments). With `maxBytes`, reading stops at the
+ * first page boundary past that much row text (a prefix of the conversation, in display order) and `complete` says
+ * whether anything was left out; without it, everything is read.
+ */
+export async function snapshotJson(
+  stub: ShareStub,
+  shareID: string,
+  since?: number,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<{ text: string; complete: boolean }> {
+  const head = unwrap(await stub.readHead({ shareID, since, maxBytes: Math.min(PAGE_BYTES, maxBytes) }))
+  const budget: Budget = { remaining: maxBytes, truncated: false }
   let text = ""
-  for await (const piece of snapshotText(stub, head, since)) text += piece
-  return text
+  for await (const piece of snapshotText(stub, head, budget, since)) text += piece
+  return { text, complete: !budget.truncated }
 }

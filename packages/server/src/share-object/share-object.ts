@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers"
 import type { SessionIndex, SyncData, SyncResult } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
-import { digestMatchesHex, sha256Bytes, sha256Hex } from "../service/crypto.ts"
+import { digestMatchesHex, hexDigestsEqual, sha256Bytes, sha256Hex } from "../service/crypto.ts"
 import { foreignItem } from "./consistency.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { ListingPublisher } from "./listing-publisher.ts"
@@ -18,6 +18,9 @@ export type CreateInput = {
   initialData: SyncData[]
   now: number
 }
+
+/** Placeholder inside a transaction: the real cost is taken once it committed. */
+const NO_COST = { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 }
 
 export type SyncInput = { shareID: string; secret: string; data: SyncData[]; batchID?: string; now: number }
 export type AuthInput = { shareID: string; secret: string }
@@ -44,13 +47,23 @@ export class ShareObject extends DurableObject<Env> {
     })
   }
 
+  /**
+   * Create the share, or answer a replay of the create that made it. A create names an existing share only when the
+   * client sent a creation key (random ids do not collide): with the same secret and session it is the same request
+   * sent again after a lost reply, answered with the share as it is and without applying its initial data twice;
+   * anything else is a conflict and changes nothing.
+   */
   async create(input: CreateInput): Promise<Outcome<SyncResult>> {
-    if ((await this.load(input.shareID)) !== undefined) return failure("conflict", "share id already in use")
+    const existing = await this.load(input.shareID)
+    if (existing !== undefined) return this.replayedCreate(existing, input)
     const mismatch = foreignItem(input.initialData, input.sessionID)
     if (mismatch !== undefined) return failure("bad_request", mismatch)
     const session = { id: input.sessionID, title: "", directory: "", time: { created: input.now, updated: input.now } }
     this.store.migrate()
-    const applied = this.ctx.storage.transactionSync(() => {
+    const outcome = this.ctx.storage.transactionSync((): Outcome<SyncResult> => {
+      // A create with the same key may have landed while this one awaited the legacy check in `load`.
+      const raced = this.store.header()
+      if (raced !== undefined) return this.replayedCreate(raced, input)
       const header = this.store.insertHeader({
         id: input.shareID,
         sessionID: input.sessionID,
@@ -60,18 +73,29 @@ export class ShareObject extends DurableObject<Env> {
         lastUpdated: input.now,
         syncCount: 0,
       })
-      if (input.initialData.length === 0) return { version: 0, syncCount: 0 }
-      return this.store.applyBatch(header, input.initialData, input.now, true)
+      const applied =
+        input.initialData.length === 0
+          ? { version: 0, syncCount: 0 }
+          : this.store.applyBatch(header, input.initialData, input.now, true)
+      return success({ success: true, ...applied, applied: input.initialData.length, duplicate: false, cost: NO_COST })
     })
-    const result: SyncResult = {
-      success: true,
-      ...applied,
-      applied: input.initialData.length,
-      duplicate: false,
-      cost: this.sql.takeCost(),
-    }
+    if (!outcome.ok || outcome.value.duplicate) return outcome
+    const result = { ...outcome.value, cost: this.sql.takeCost() }
     await this.listing.publishPromptly()
     return success(result)
+  }
+
+  private replayedCreate(header: ShareRow, input: CreateInput): Outcome<SyncResult> {
+    const same = header.session_id === input.sessionID && hexDigestsEqual(input.secretHash, header.secret_hash)
+    if (!same) return failure("conflict", "share id already in use")
+    return success({
+      success: true,
+      syncCount: header.sync_count,
+      applied: 0,
+      duplicate: true,
+      version: header.version,
+      cost: this.sql.takeCost(),
+    })
   }
 
   async sync(input: SyncInput): Promise<Outcome<SyncResult>> {
@@ -93,7 +117,7 @@ export class ShareObject extends DurableObject<Env> {
         ...applied,
         applied: input.data.length,
         duplicate: false,
-        cost: { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 },
+        cost: NO_COST,
       }
       if (input.batchID !== undefined) this.store.recordBatch(input.batchID, result)
       return success(result)

@@ -63,8 +63,8 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
     const id = c.req.param("id")
     if (!isShareId(id)) return notFoundPage(c)
     try {
-      const snapshot = await new ShareService(c.env).get(id)
-      return c.html(<SessionDetail snapshot={snapshot} nonce={nonceOf(c)} />)
+      const { snapshot, complete } = await new ShareService(c.env).getForPage(id)
+      return c.html(<SessionDetail snapshot={snapshot} complete={complete} nonce={nonceOf(c)} />)
     } catch (error) {
       if (error instanceof ShareError && error.code === "not_found") return notFoundPage(c)
       throw error

@@ -25,8 +25,11 @@ export function threadsOf(messages: Message[], parts: Part[]): Thread[] {
   return threads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
-/** The share page. `data-version` tells the live script where to resume; no secret exists in a snapshot. */
-export function SessionDetail(props: { snapshot: ShareSnapshot; nonce: string }) {
+/**
+ * The share page. `data-version` tells the live script where to resume; no secret exists in a snapshot. An
+ * incomplete snapshot (a session too large for one page) shows the start of the conversation and says so.
+ */
+export function SessionDetail(props: { snapshot: ShareSnapshot; complete: boolean; nonce: string }) {
   const snapshot = props.snapshot
   return (
     <Layout
@@ -52,6 +55,12 @@ export function SessionDetail(props: { snapshot: ShareSnapshot; nonce: string })
         </ul>
         <DiffsView diffs={snapshot.diffs} />
         <h2>Conversation</h2>
+        {props.complete ? null : (
+          <p class="notice" id="share-partial" role="status">
+            This session is too large to show whole here: the page shows the start of the conversation.{" "}
+            <a href={`/api/share/${snapshot.id}`}>The whole session as JSON</a>.
+          </p>
+        )}
         <section id="messages">
           {threadsOf(snapshot.messages, snapshot.parts).map((thread) => (
             <MessageView id={thread.id} message={thread.message} parts={thread.parts} />
