@@ -23,3 +23,13 @@ export const LIMITS = {
 } as const
 
 export type Limits = typeof LIMITS
+
+const encoder = new TextEncoder()
+
+/**
+ * Bytes of a value as JSON in UTF-8: what the limits above count. The client sizes its batches with it and the
+ * server checks them with it, so a batch the client packed is never one the server refuses for its size.
+ */
+export function encodedSize(value: unknown): number {
+  return encoder.encode(JSON.stringify(value)).byteLength
+}

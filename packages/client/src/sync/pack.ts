@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { LIMITS, type SyncData } from "@cloudsession/protocol"
+import { encodedSize, LIMITS, type SyncData } from "@cloudsession/protocol"
 import type { PackedBatch } from "../store/outbox-repo.ts"
 import { itemKey } from "./coalesce.ts"
 
@@ -32,8 +32,6 @@ export class ItemTooLargeError extends Error {
 }
 
 export const newBatchID = (): string => `b_${randomUUID()}`
-
-const encodedSize = (item: SyncData): number => Buffer.byteLength(JSON.stringify(item), "utf8")
 
 export type Oversized = { item: SyncData; error: ItemTooLargeError }
 

@@ -2,6 +2,7 @@ import {
   CreateRequestSchema,
   DeleteRequestSchema,
   type DeleteResult,
+  encodedSize,
   LIMITS,
   SecretSchema,
   type SessionIndex,
@@ -48,12 +49,6 @@ async function pageFromIndex(bucket: R2Bucket, page: PageQuery): Promise<Session
   const end = page.cursor + page.limit
   const sessions = entries.slice(page.cursor, end)
   return end < entries.length ? { sessions, cursor: String(end) } : { sessions }
-}
-
-const encoder = new TextEncoder()
-
-function utf8Length(text: string): number {
-  return encoder.encode(text).byteLength
 }
 
 /**
@@ -173,7 +168,7 @@ export class ShareService {
     }
     let total = 0
     for (const [index, item] of data.entries()) {
-      const bytes = utf8Length(JSON.stringify(item))
+      const bytes = encodedSize(item)
       if (bytes > LIMITS.maxItemBytes) {
         throw new ShareError(
           "payload_too_large",

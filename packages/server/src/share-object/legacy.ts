@@ -1,4 +1,5 @@
 import {
+  encodedSize,
   FileDiffSchema,
   LIMITS,
   MessageSchema,
@@ -44,10 +45,8 @@ export function legacyBlobKey(shareID: string): string {
   return `share/${shareID}`
 }
 
-const encoder = new TextEncoder()
-
 function storable(value: unknown): boolean {
-  return encoder.encode(JSON.stringify(value)).byteLength <= LIMITS.maxItemBytes
+  return encodedSize(value) <= LIMITS.maxItemBytes
 }
 
 function valid<T>(schema: z.ZodType<T>, values: unknown[]): T[] {
