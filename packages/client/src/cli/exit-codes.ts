@@ -3,7 +3,7 @@ import { InvalidShareIdError, NotSharedError, ServerMismatchError, ServerRefused
 import { SessionFileError } from "../session-file.ts"
 import { ItemTooLargeError } from "../sync/pack.ts"
 
-/** Exit codes scripts can rely on (documented in the README). */
+/** Exit codes scripts can rely on (documented in packages/client/README.md). */
 export const EXIT = {
   ok: 0,
   /** Anything unexpected. */
