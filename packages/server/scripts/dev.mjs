@@ -8,7 +8,7 @@ import { startLocalWorker } from "./local-worker.mjs"
 
 const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 
-/** Longest token the server matches (src/rpc/tokens.ts): it ignores longer entries. */
+/** Longest token the server matches (src/auth/tokens.ts): it ignores longer entries. */
 const MAX_TOKEN_LENGTH = 512
 const TOKENS_LINE = /^[ \t]*(?:export[ \t]+)?RPC_TOKENS[ \t]*=(.*)$/m
 

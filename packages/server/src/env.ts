@@ -1,4 +1,4 @@
-import type { ShareDirectory } from "./directory/share-directory.ts"
+import type { ShareDirectory } from "./listing/share-directory.ts"
 import type { ShareObject } from "./share-object/share-object.ts"
 
 /** Bindings and vars of the Worker (see wrangler.jsonc; secrets are set with `wrangler secret put`). */

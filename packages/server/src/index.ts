@@ -1,7 +1,7 @@
 import { app } from "./app.ts"
 import type { Env } from "./env.ts"
 
-export { ShareDirectory } from "./directory/share-directory.ts"
+export { ShareDirectory } from "./listing/share-directory.ts"
 export { ShareObject } from "./share-object/share-object.ts"
 
 export default {

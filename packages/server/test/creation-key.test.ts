@@ -1,7 +1,7 @@
 import type { ShareInfo, SyncData } from "@cloudsession/protocol"
 import { makeSessionItems } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
-import { base64url, sha256Bytes } from "../src/service/crypto.ts"
+import { base64url, sha256Bytes } from "../src/crypto/crypto.ts"
 import { identityFromKey } from "../src/service/share-identity.ts"
 import { api, BASE, errorOf, getShare, uniqueSessionID } from "./helpers.ts"
 import { openRpc, rpcFailure } from "./rpc-helpers.ts"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { newSecret, newShareId } from "../src/service/crypto.ts"
+import { newSecret, newShareId } from "../src/crypto/crypto.ts"
 
 describe("share ids and secrets", () => {
   it("are URL-safe, of fixed length, distinct, and ids never start with '-' (a CLI would read an option)", () => {

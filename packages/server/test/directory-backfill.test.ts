@@ -1,8 +1,8 @@
 import { env, reset, runInDurableObject } from "cloudflare:test"
 import type { SessionIndex } from "@cloudsession/protocol"
 import { afterEach, describe, expect, it } from "vitest"
-import { BACKFILL_GET_LIMIT } from "../src/directory/backfill.ts"
-import { readIndexChunk, writeIndex } from "../src/index-store.ts"
+import { BACKFILL_GET_LIMIT } from "../src/listing/backfill.ts"
+import { readIndexChunk, writeIndex } from "../src/listing/r2-entries.ts"
 import { directory, finishBackfill, watchedBucket, watchedService } from "./directory-helpers.ts"
 
 function entry(id: string, fields: Partial<SessionIndex> = {}): SessionIndex {

@@ -1,10 +1,10 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { expect } from "vitest"
-import type { BackfillStatus } from "../src/directory/backfill.ts"
-import { DEFAULT_DIRECTORY_NAME } from "../src/directory/directory-of.ts"
-import type { ShareDirectory } from "../src/directory/share-directory.ts"
 import type { Env } from "../src/env.ts"
+import type { BackfillStatus } from "../src/listing/backfill.ts"
+import type { ShareDirectory } from "../src/listing/share-directory.ts"
 import { ShareService } from "../src/service/share-service.ts"
+import { DEFAULT_DIRECTORY_NAME } from "../src/settings/deployment.ts"
 
 export function directory(name: string = DEFAULT_DIRECTORY_NAME): DurableObjectStub<ShareDirectory> {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(name))

@@ -8,7 +8,7 @@ import {
 } from "@cloudsession/protocol"
 import { newHttpBatchRpcSession, newWebSocketRpcSession, type RpcStub } from "capnweb"
 import { expect } from "vitest"
-import { listIndex } from "../src/index-store.ts"
+import { listIndex } from "../src/listing/r2-entries.ts"
 import { BASE } from "./helpers.ts"
 
 /** Tokens from vitest.config.ts (`RPC_TOKENS`), and one that is not configured there. */

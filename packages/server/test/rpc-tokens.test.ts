@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { app } from "../src/app.ts"
-import { MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH, usableTokens } from "../src/rpc/tokens.ts"
+import { MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH, usableTokens } from "../src/auth/tokens.ts"
 import { BASE } from "./helpers.ts"
 import { bearer } from "./rpc-helpers.ts"
 

@@ -1,6 +1,6 @@
 import { ShareError } from "@cloudsession/protocol"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { MAX_ERROR_TEXT_CHARS } from "../src/log.ts"
+import { MAX_ERROR_TEXT_CHARS } from "../src/errors/fault-log.ts"
 import { toWireError } from "../src/rpc/wire-errors.ts"
 
 afterEach(() => vi.restoreAllMocks())

@@ -1,7 +1,7 @@
 import type { SessionIndex, SessionPage, ShareInfo } from "@cloudsession/protocol"
 import { makeSession } from "@cloudsession/protocol/fixtures"
 import { beforeAll, describe, expect, it } from "vitest"
-import { newestFirst } from "../src/index-store.ts"
+import { newestFirst } from "../src/listing/r2-entries.ts"
 import { directory, finishBackfill, watchedService } from "./directory-helpers.ts"
 import { api, createShare, uniqueSessionID } from "./helpers.ts"
 

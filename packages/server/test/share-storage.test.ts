@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test"
 import type { ShareInfo, SyncData } from "@cloudsession/protocol"
 import { chunk, makeDiff, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
-import { sha256Hex } from "../src/service/crypto.ts"
+import { sha256Hex } from "../src/crypto/crypto.ts"
 import { api, createShare, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
 
 function tenParts(sessionID: string, from: number): SyncData[] {

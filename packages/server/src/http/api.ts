@@ -1,7 +1,7 @@
 import { Hono } from "hono"
+import { createGuard } from "../auth/create-guard.ts"
 import type { Env } from "../env.ts"
 import { ShareService } from "../service/share-service.ts"
-import { createGuard } from "./create-guard.ts"
 import { jsonBody, limitBody } from "./json-body.ts"
 
 /** The JSON API the CLI uses (the seed's routes). Each route is an adapter: parse the request, call the service. */

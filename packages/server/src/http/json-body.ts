@@ -2,7 +2,7 @@ import { ShareError } from "@cloudsession/protocol"
 import type { Context, MiddlewareHandler } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { Env } from "../env.ts"
-import { limitsOf } from "../service/limits.ts"
+import { limitsOf } from "../settings/limits.ts"
 
 /** Refuse bodies over the deployment's limit before they are read (413), whether or not they declare a length. */
 export const limitBody: MiddlewareHandler<{ Bindings: Env }> = (c, next) =>

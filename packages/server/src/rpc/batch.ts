@@ -1,6 +1,6 @@
 import { ShareError } from "@cloudsession/protocol"
 import { RpcSession, type RpcSessionOptions, type RpcTarget, type RpcTransportWithCustomEncoding } from "capnweb"
-import { logServerFault } from "../log.ts"
+import { logServerFault } from "../errors/fault-log.ts"
 import { parseRpcMessage, type RpcMessage } from "./messages.ts"
 import { expectedError } from "./wire-errors.ts"
 

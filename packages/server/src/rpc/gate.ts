@@ -1,8 +1,9 @@
-import { RPC_SUBPROTOCOL, RPC_TOKEN_SUBPROTOCOL_PREFIX, ShareError } from "@cloudsession/protocol"
+import { RPC_SUBPROTOCOL, RPC_TOKEN_SUBPROTOCOL_PREFIX } from "@cloudsession/protocol"
+import { bearerRefusal, headerToken, type Refusal, refuse } from "../auth/bearer.ts"
+import { configuredTokens, MAX_TOKEN_LENGTH } from "../auth/tokens.ts"
 import type { Env } from "../env.ts"
-import { configuredTokens, listSetting } from "./config.ts"
+import { listSetting } from "../settings/values.ts"
 import { isOriginAllowed } from "./origin.ts"
-import { isAcceptedToken, MAX_TOKEN_LENGTH } from "./tokens.ts"
 
 /** An accepted /rpc request: how to serve it, and the subprotocol to answer a WebSocket with (if one was offered). */
 export type GateAccepted =
@@ -10,13 +11,11 @@ export type GateAccepted =
   | { ok: true; kind: "websocket"; subprotocol: string | undefined }
 
 /** A refused /rpc request: the error to answer with, plus headers that belong to it (`WWW-Authenticate`, ...). */
-export type GateRefused = { ok: false; error: ShareError; headers: Record<string, string> }
+export type GateRefused = Refusal
 
 export type GateDecision = GateAccepted | GateRefused
 
 type Transport = { kind: "batch" } | { kind: "websocket"; offered: string[] }
-
-const REALM = 'Bearer realm="cloudsession"'
 
 /** Whether this isolate has said why /rpc refuses everything: once is enough, every request would flood the log. */
 let reportedUnconfigured = false
@@ -26,10 +25,6 @@ function reportUnconfigured(): void {
   reportedUnconfigured = true
   const hint = `set the RPC_TOKENS secret: comma-separated tokens of at most ${MAX_TOKEN_LENGTH} characters`
   console.error(`/rpc refuses every request: no usable bearer token is configured (${hint})`)
-}
-
-function refuse(code: ShareError["code"], message: string, headers: Record<string, string> = {}): GateRefused {
-  return { ok: false, error: new ShareError(code, message), headers }
 }
 
 /** WebSocket upgrade (GET) or HTTP batch (POST); anything else is refused before it is read. */
@@ -53,28 +48,6 @@ function subprotocolTokens(offered: readonly string[]): string[] {
   return offered
     .filter((entry) => entry.startsWith(RPC_TOKEN_SUBPROTOCOL_PREFIX))
     .map((entry) => entry.slice(RPC_TOKEN_SUBPROTOCOL_PREFIX.length))
-}
-
-/** The token from `Authorization: Bearer <token>`, `""` for another scheme, `undefined` when there is no header. */
-export function headerToken(request: Request): string | undefined {
-  const authorization = request.headers.get("Authorization")
-  if (authorization === null) return undefined
-  const match = /^Bearer +(\S+)\s*$/i.exec(authorization)
-  return match?.[1] ?? ""
-}
-
-/** Why a presented bearer token is refused (none sent, or not a configured one); `undefined` when it is accepted. */
-export async function bearerRefusal(
-  candidate: string | undefined,
-  tokens: readonly string[],
-): Promise<GateRefused | undefined> {
-  if (candidate === undefined) {
-    return refuse("unauthorized", "a bearer token is required", { "WWW-Authenticate": REALM })
-  }
-  if (await isAcceptedToken(candidate, tokens)) return undefined
-  return refuse("unauthorized", "the bearer token is not valid", {
-    "WWW-Authenticate": `${REALM}, error="invalid_token"`,
-  })
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts"
-import { listSetting } from "./config.ts"
+import { allowedOriginEntries, configuredOrigin } from "../settings/deployment.ts"
 
 function originOf(value: string): string | undefined {
   try {
@@ -16,9 +16,9 @@ function originOf(value: string): string | undefined {
  */
 export function allowedOrigins(request: Request, env: Env): Set<string> {
   const origins = new Set([new URL(request.url).origin])
-  const domain = env.API_DOMAIN?.trim()
-  if (domain) origins.add(`https://${domain}`)
-  for (const entry of listSetting(env.RPC_ALLOWED_ORIGINS)) {
+  const own = configuredOrigin(env)
+  if (own !== undefined) origins.add(own)
+  for (const entry of allowedOriginEntries(env)) {
     const origin = originOf(entry)
     if (origin !== undefined) origins.add(origin)
   }

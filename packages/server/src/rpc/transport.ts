@@ -1,6 +1,6 @@
 import { ShareError } from "@cloudsession/protocol"
 import { type RpcTransportWithCustomEncoding, WebSocketTransport } from "capnweb"
-import type { RpcLimits } from "./config.ts"
+import type { RpcLimits } from "../settings/rpc-limits.ts"
 import { CLOSE_CODES, ConnectionClosingError, MAX_CLOSE_REASON_BYTES, messageOf } from "./frames.ts"
 import { expectedError } from "./wire-errors.ts"
 

@@ -1,5 +1,5 @@
 import { type ErrorCode, formatRpcErrorMessage, ShareError } from "@cloudsession/protocol"
-import { logServerFault, truncated } from "../log.ts"
+import { logServerFault, truncated } from "../errors/fault-log.ts"
 
 type KnownMisuse = {
   type: typeof Error

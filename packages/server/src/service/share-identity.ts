@@ -1,4 +1,4 @@
-import { base64url, newSecret, newShareId, sha256Bytes } from "./crypto.ts"
+import { base64url, newSecret, newShareId, sha256Bytes } from "../crypto/crypto.ts"
 
 /** The id and secret of a new share. */
 export type ShareIdentity = { id: string; secret: string }

@@ -16,12 +16,13 @@ import {
   type SyncResult,
 } from "@cloudsession/protocol"
 import { z } from "zod"
-import { directoryOf } from "../directory/directory-of.ts"
+import { sha256Hex } from "../crypto/crypto.ts"
 import type { Env } from "../env.ts"
-import { listIndex } from "../index-store.ts"
+import { directoryOf } from "../listing/directory-of.ts"
+import { pageFromR2 } from "../listing/r2-page.ts"
+import { publicOrigin } from "../settings/deployment.ts"
+import { limitsOf, type ServiceLimits } from "../settings/limits.ts"
 import { unwrap } from "../share-object/outcome.ts"
-import { sha256Hex } from "./crypto.ts"
-import { limitsOf, type ServiceLimits } from "./limits.ts"
 import { identityFromKey, randomIdentity } from "./share-identity.ts"
 import { snapshotJson, snapshotStream } from "./snapshot-reader.ts"
 import { parseOrThrow } from "./validate.ts"
@@ -34,22 +35,6 @@ const PageQuerySchema = z.object({
 })
 
 const SinceSchema = z.coerce.number().int().min(0).optional()
-
-type PageQuery = z.infer<typeof PageQuerySchema>
-
-function matches(entry: SessionIndex, needle: string): boolean {
-  return entry.title.toLowerCase().includes(needle) || entry.directory.toLowerCase().includes(needle)
-}
-
-/** A page read from R2 the way listings worked before the directory: every entry read, filtered, then sliced. */
-async function pageFromIndex(bucket: R2Bucket, page: PageQuery): Promise<SessionPage> {
-  const needle = page.q?.toLowerCase() ?? ""
-  const all = await listIndex(bucket)
-  const entries = needle === "" ? all : all.filter((entry) => matches(entry, needle))
-  const end = page.cursor + page.limit
-  const sessions = entries.slice(page.cursor, end)
-  return end < entries.length ? { sessions, cursor: String(end) } : { sessions }
-}
 
 /**
  * The one place share operations happen. HTTP routes and RPC methods are thin adapters over this class: each
@@ -84,7 +69,7 @@ export class ShareService {
         now: Date.now(),
       }),
     )
-    return { id, secret, url: `${this.publicOrigin(requestOrigin)}/share/${id}` }
+    return { id, secret, url: `${publicOrigin(this.env, requestOrigin)}/share/${id}` }
   }
 
   async sync(shareID: unknown, input: unknown): Promise<SyncResult> {
@@ -147,15 +132,27 @@ export class ShareService {
   }
 
   /**
+   * A viewer's live socket: the upgrade goes to the share's Durable Object, which holds the socket (hibernation
+   * API) and answers 101, or refuses (unknown share, too many viewers) with a response of its own.
+   */
+  async viewerSocket(shareID: unknown, request: Request): Promise<Response> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    const url = new URL(request.url)
+    url.searchParams.set("share", id)
+    return this.stub(id).fetch(new Request(url, request))
+  }
+
+  /**
    * Listing entries, newest first, optionally only those matching `q`. The cursor is an offset into that order.
    * Served by the share directory; only while it is still importing the entries that predate it does a listing
    * walk R2 as it used to.
    */
   async list(query: { limit?: unknown; cursor?: unknown; q?: unknown }): Promise<SessionPage> {
     const page = parseOrThrow(PageQuerySchema, query, "query")
-    const listed = await directoryOf(this.env).page({ limit: page.limit, offset: page.cursor, q: page.q ?? "" })
+    const wanted = { limit: page.limit, offset: page.cursor, q: page.q ?? "" }
+    const listed = await directoryOf(this.env).page(wanted)
     if (listed.ready) return listed.page
-    return pageFromIndex(this.env.SESSIONS_STORE, page)
+    return pageFromR2(this.env.SESSIONS_STORE, wanted)
   }
 
   /**
@@ -180,11 +177,6 @@ export class ShareService {
     if (total > this.limits.maxBodyBytes) {
       throw new ShareError("payload_too_large", `a batch is at most ${this.limits.maxBodyBytes} bytes (got ${total})`)
     }
-  }
-
-  private publicOrigin(requestOrigin: string): string {
-    const domain = this.env.API_DOMAIN?.trim()
-    return domain ? `https://${domain}` : requestOrigin
   }
 
   private stub(shareID: string) {

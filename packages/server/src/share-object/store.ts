@@ -10,9 +10,9 @@ import {
   type SyncData,
   type SyncResult,
 } from "@cloudsession/protocol"
+import type { MeteredSql } from "../storage/metered-sql.ts"
 import type { DataRow, ShareRow } from "./rows.ts"
 import { SCHEMA_STATEMENTS } from "./schema.ts"
-import type { MeteredSql } from "./sql.ts"
 
 export type NewShare = {
   id: string

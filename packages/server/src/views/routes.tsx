@@ -1,7 +1,7 @@
 import { ShareError, ShareIdSchema } from "@cloudsession/protocol"
 import { type Context, Hono } from "hono"
 import type { Env } from "../env.ts"
-import { errorResponse } from "../http/errors.ts"
+import { errorResponse } from "../errors/error-response.ts"
 import { ShareService } from "../service/share-service.ts"
 import { ErrorPage } from "./error-page.tsx"
 import { AnnouncedVersionSchema, cachedFragments } from "./fragment-cache.ts"
@@ -91,11 +91,8 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
   .get("/ws/:id", async (c) => {
     const id = c.req.param("id")
     if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
-    // The socket lives in the share's Durable Object (hibernation API); only the upgrade is proxied here.
-    const stub = c.env.SHARES.get(c.env.SHARES.idFromName(id))
-    const url = new URL(c.req.url)
-    url.searchParams.set("share", id)
-    const response = await stub.fetch(new Request(url, c.req.raw))
+    // The socket lives in the share's Durable Object; only the upgrade is proxied here.
+    const response = await new ShareService(c.env).viewerSocket(id, c.req.raw)
     if (response.status === 101) return response
     // A refusal (unknown share, too many viewers) comes back with immutable headers; copy it so the security
     // headers can still be added on the way out.

@@ -1,7 +1,7 @@
 import { ShareError } from "@cloudsession/protocol"
 import type { Context } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
-import { logServerFault } from "../log.ts"
+import { logServerFault } from "./fault-log.ts"
 
 /** JSON error response in the API's one shape: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: ShareError): Response {

@@ -1,6 +1,6 @@
-import { readIndexChunk } from "../index-store.ts"
-import type { MeteredSql } from "../share-object/sql.ts"
+import type { MeteredSql } from "../storage/metered-sql.ts"
 import type { DirectoryEntries } from "./entries.ts"
+import { readIndexChunk } from "./r2-entries.ts"
 
 /**
  * Bound of one backfill step, which runs in one alarm invocation: one R2 `list` of up to 1 000 entries (R2's page

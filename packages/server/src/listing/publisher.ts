@@ -1,7 +1,7 @@
 import type { SessionIndex } from "@cloudsession/protocol"
-import { directoryOf } from "../directory/directory-of.ts"
 import type { Env } from "../env.ts"
-import { deleteIndex, writeIndex } from "../index-store.ts"
+import { directoryOf } from "./directory-of.ts"
+import { deleteIndex, writeIndex } from "./r2-entries.ts"
 
 /**
  * After a sync, the listing entry is written this long later by a Durable Object alarm, so a burst of syncs costs

@@ -1,9 +1,10 @@
 import { ShareError } from "@cloudsession/protocol"
 import type { MiddlewareHandler } from "hono"
 import type { Env } from "../env.ts"
-import { configuredTokens } from "../rpc/config.ts"
-import { bearerRefusal, headerToken } from "../rpc/gate.ts"
-import { errorResponse } from "./errors.ts"
+import { errorResponse } from "../errors/error-response.ts"
+import { createRequiresToken } from "../settings/deployment.ts"
+import { bearerRefusal, headerToken } from "./bearer.ts"
+import { configuredTokens } from "./tokens.ts"
 
 /**
  * In front of `POST /api/share` when `HTTP_CREATE_REQUIRES_TOKEN` is "true": the same bearer tokens as /rpc, checked
@@ -11,7 +12,7 @@ import { errorResponse } from "./errors.ts"
  * Syncs and deletes need no token: they already need the share's secret.
  */
 export const createGuard: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-  if (c.env.HTTP_CREATE_REQUIRES_TOKEN?.trim().toLowerCase() !== "true") return next()
+  if (!createRequiresToken(c.env)) return next()
   const tokens = configuredTokens(c.env)
   if (tokens.length === 0) {
     return errorResponse(c, new ShareError("unavailable", "creating a share needs a token, and none is configured"))

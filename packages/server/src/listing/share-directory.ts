@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers"
 import type { SessionIndex, SessionPage } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
-import { MeteredSql } from "../share-object/sql.ts"
+import { MeteredSql } from "../storage/metered-sql.ts"
 import { Backfill, type BackfillStatus } from "./backfill.ts"
 import { DirectoryEntries, type DirectoryQuery } from "./entries.ts"
 import { DIRECTORY_SCHEMA } from "./schema.ts"

@@ -1,5 +1,6 @@
 import { LIMITS } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
+import { positiveInt } from "./values.ts"
 
 export type ServiceLimits = {
   maxBodyBytes: number
@@ -13,13 +14,6 @@ export type ServiceLimits = {
  * start of a session this large and says the rest is there as JSON (which streams, whatever the size).
  */
 export const PAGE_RENDER_BYTES = 8 * 1024 * 1024
-
-/** A positive integer setting from a Worker var, capped at `ceiling`; anything else falls back to the default. */
-export function positiveInt(value: string | undefined, fallback: number, ceiling: number): number {
-  const parsed = Number.parseInt(value ?? "", 10)
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) return fallback
-  return Math.min(parsed, ceiling)
-}
 
 /** Limits in force: the protocol's defaults, which a deployment may lower (never raise) through Worker vars. */
 export function limitsOf(env: Env): ServiceLimits {

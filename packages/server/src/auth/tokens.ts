@@ -1,4 +1,6 @@
-import { constantTimeEqual } from "../service/crypto.ts"
+import { constantTimeEqual } from "../crypto/crypto.ts"
+import type { Env } from "../env.ts"
+import { tokenEntries } from "../settings/deployment.ts"
 
 /**
  * Shorter configured tokens are warned about: likely a placeholder, not a secret. They stay usable, since dropping
@@ -45,4 +47,12 @@ export async function isAcceptedToken(candidate: string, tokens: readonly string
   if (candidate.length === 0 || candidate.length > MAX_TOKEN_LENGTH) return false
   const matches = await Promise.all(tokens.map((token) => constantTimeEqual(candidate, token)))
   return matches.reduce((accepted, match) => accepted || match, false)
+}
+
+/**
+ * Bearer tokens accepted on /rpc (`RPC_TOKENS`, a Worker secret; several so one can be rotated out), without the
+ * entries no client could match (see `usableTokens`).
+ */
+export function configuredTokens(env: Pick<Env, "RPC_TOKENS">): string[] {
+  return usableTokens(tokenEntries(env))
 }

@@ -1,7 +1,7 @@
 import { RPC_LIMITS } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
-import { limitsOf, positiveInt } from "../service/limits.ts"
-import { usableTokens } from "./tokens.ts"
+import { limitsOf } from "./limits.ts"
+import { positiveInt } from "./values.ts"
 
 /** How long an idle socket may stay open at most, whatever a deployment sets. */
 const MAX_IDLE_TIMEOUT_SECONDS = 3600
@@ -11,22 +11,6 @@ export type RpcLimits = {
   maxMessageBytes: number
   /** Milliseconds without a message from the client before the socket is closed. */
   idleTimeoutMs: number
-}
-
-/** Entries of a comma- or newline-separated setting, trimmed, empty ones dropped. */
-export function listSetting(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(/[,\n]/)
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-}
-
-/**
- * Bearer tokens accepted on /rpc (`RPC_TOKENS`, a Worker secret; several so one can be rotated out), without the
- * entries no client could match (see `usableTokens`).
- */
-export function configuredTokens(env: Env): string[] {
-  return usableTokens(listSetting(env.RPC_TOKENS))
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { SessionIndex, SessionPage } from "@cloudsession/protocol"
-import { LISTED_TEXT_CHARS } from "../index-store.ts"
-import type { MeteredSql } from "../share-object/sql.ts"
+import type { MeteredSql } from "../storage/metered-sql.ts"
+import { LISTED_TEXT_CHARS } from "./r2-entries.ts"
 
 export type DirectoryQuery = {
   limit: number
