@@ -1,4 +1,6 @@
 /** share-next: the cloudsession client library. */
+
+export { describeRedactions, type RedactionCounts } from "@cloudsession/protocol/redaction"
 export { type BackoffOptions, backoffDelay } from "./connection/backoff.ts"
 export { type ConnectionEvent, type ConnectOptions, connect, RpcConnection } from "./connection/connection.ts"
 export { rpcEndpoint } from "./connection/endpoint.ts"
@@ -30,4 +32,5 @@ export {
   packBatches,
   partitionBySize,
 } from "./sync/pack.ts"
+export { ItemRedactor, type RedactionEvent, type RedactionOptions } from "./sync/redaction.ts"
 export { type QueueOutbox, SyncQueue, type SyncQueueOptions } from "./sync/sync-queue.ts"

@@ -21,6 +21,7 @@ import {
   type SenderOptions,
 } from "./sync/outbox-sender.ts"
 import { type BatchBudget, DEFAULT_BUDGET, packBatches } from "./sync/pack.ts"
+import { ItemRedactor, type RedactionOptions } from "./sync/redaction.ts"
 import { SyncQueue, type SyncQueueOptions } from "./sync/sync-queue.ts"
 
 export type ShareClientOptions = {
@@ -35,6 +36,11 @@ export type ShareClientOptions = {
   onBatchSent?: (event: BatchSent) => void
   /** Called for every batch the server refused for its content; it is dropped from the outbox. */
   onBatchRejected?: (event: BatchRejected) => void
+  /**
+   * Secret redaction before the outbox (on unless `enabled: false`); `onRedacted` hears the counts per rule.
+   * See `@cloudsession/protocol/redaction` for the rules.
+   */
+  redaction?: RedactionOptions
 }
 
 export type ShareOutcome = {
@@ -70,6 +76,7 @@ export class ShareClient {
   readonly #link: ShareClientOptions["link"]
   readonly #server: string
   readonly #budget: BatchBudget
+  readonly #redactor: ItemRedactor
   readonly #sender: OutboxSender
   readonly #onBatchSent: (event: BatchSent) => void
   readonly #stopReplay: () => void
@@ -82,6 +89,7 @@ export class ShareClient {
     this.#link = options.link
     this.#server = server
     this.#budget = options.budget ?? DEFAULT_BUDGET
+    this.#redactor = new ItemRedactor(options.redaction)
     this.#onBatchSent = options.onBatchSent ?? (() => {})
     this.#sender = new OutboxSender(options.store, options.link, server, {
       ...options.sender,
@@ -103,7 +111,7 @@ export class ShareClient {
       return { share: summaryOf(existing), created: false, sent: await this.sync(sessionID, items) }
     }
     // Persisted before the share exists: if the process dies before the server answers, nothing is lost.
-    const queued = this.#store.outbox.enqueue(sessionID, packBatches(coalesce(items), this.#budget))
+    const queued = this.#store.outbox.enqueue(sessionID, this.#pack(sessionID, items))
     const first = this.#store.outbox.next(sessionID)
     // Also persisted first: after a lost reply the next share of the session sends the same key and gets the same
     // share back, rather than a second one while the first stays listed with nobody holding its secret.
@@ -192,18 +200,27 @@ export class ShareClient {
   /** Queue items for a shared session and send everything pending for it. */
   async sync(sessionID: string, items: SyncData[]): Promise<DrainSummary> {
     this.#sender.recordHere(sessionID)
-    this.#store.outbox.enqueue(sessionID, packBatches(coalesce(items), this.#budget))
+    this.#store.outbox.enqueue(sessionID, this.#pack(sessionID, items))
     return this.#sender.drain(sessionID)
+  }
+
+  /** Items on their way into the outbox: coalesced, redacted, packed. Nothing reaches the outbox another way. */
+  #pack(sessionID: string, items: SyncData[]) {
+    return packBatches(this.#redactor.apply(sessionID, coalesce(items)), this.#budget)
   }
 
   /**
    * A debounced, coalescing queue for a shared session's live changes; its batches go out through the outbox.
    * `close()` on this client closes it too, flushing what it holds into the outbox.
    */
-  queue(sessionID: string, options: Omit<SyncQueueOptions, "onQueued" | "budget" | "onClose"> = {}): SyncQueue {
+  queue(
+    sessionID: string,
+    options: Omit<SyncQueueOptions, "onQueued" | "budget" | "onClose" | "prepare"> = {},
+  ): SyncQueue {
     const queue: SyncQueue = new SyncQueue(this.#store.outbox, sessionID, {
       ...options,
       budget: this.#budget,
+      prepare: (id, pending) => this.#redactor.apply(id, pending),
       onQueued: (id) => void this.#sender.drain(id).catch((error: unknown) => options.onError?.(error)),
       onClose: () => this.#queues.delete(queue),
     })

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs"
+import { describeRedactions, type RedactionCounts } from "@cloudsession/protocol/redaction"
 import { connect, type RpcConnection } from "../connection/connection.ts"
 import { ShareClient } from "../share-client.ts"
 import { openStore, type ShareStore } from "../store/store.ts"
@@ -55,7 +56,8 @@ export async function withConnection<T>(
 
 /**
  * Run `work` with a share client on an open connection, then send what other sessions shared on this server still
- * have pending (left by a crash or a lost connection): any command that connects delivers them.
+ * have pending (left by a crash or a lost connection): any command that connects delivers them. Secrets are
+ * redacted unless `--no-redact`; how many were (per rule, never their values) is said on stderr.
  */
 export async function withShareClient<T>(
   store: ShareStore,
@@ -63,14 +65,29 @@ export async function withShareClient<T>(
   server: string,
   onBatchSent: (event: BatchSent) => void,
   work: (client: ShareClient) => Promise<T>,
+  flags: Pick<CommonFlags, "redact"> = {},
 ): Promise<T> {
-  const client = new ShareClient({ store, link: connection, server, onBatchSent, budget: budgetFromEnv() })
+  const counts: RedactionCounts = {}
+  const client = new ShareClient({
+    store,
+    link: connection,
+    server,
+    onBatchSent,
+    budget: budgetFromEnv(),
+    redaction: {
+      enabled: flags.redact !== false,
+      onRedacted: (event) => {
+        for (const [rule, count] of Object.entries(event.counts)) counts[rule] = (counts[rule] ?? 0) + count
+      },
+    },
+  })
   try {
     const result = await work(client)
     await replayPending(client)
     return result
   } finally {
     client.close()
+    if (Object.keys(counts).length > 0) process.stderr.write(`${describeRedactions(counts)}\n`)
   }
 }
 

@@ -9,6 +9,8 @@ export type CommonFlags = {
   token?: string
   db?: string
   progress?: boolean
+  /** `--no-redact` makes this false: items are sent with any secrets in them. */
+  redact?: boolean
 }
 
 export function addStoreOption(command: Command): Command {

@@ -12,6 +12,7 @@ export function uploadCommand(name: string, description: string): Command {
     .description(description)
     .argument("<session>", "session file, or - for stdin")
     .option("--progress", "show a progress bar even when stderr is not a terminal")
+    .option("--no-redact", "send secrets (API keys, tokens, private keys) as they are instead of [redacted:<rule>]")
   addServerOptions(command)
   addStoreOption(command)
   return command

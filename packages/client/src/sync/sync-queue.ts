@@ -19,6 +19,11 @@ export type SyncQueueOptions = {
   onError?: (error: unknown) => void
   /** Called once, when the queue is closed. */
   onClose?: () => void
+  /**
+   * Applied to what is pending right before it is packed (the client's redaction); must keep the items' order and
+   * number. Runs on the coalesced latest versions only, so a streaming part is scanned once per flush.
+   */
+  prepare?: (sessionID: string, items: SyncData[]) => SyncData[]
 }
 
 /**
@@ -34,6 +39,7 @@ export class SyncQueue {
   readonly #onQueued: (sessionID: string) => void
   readonly #onError: (error: unknown) => void
   readonly #onClose: () => void
+  readonly #prepare: (sessionID: string, items: SyncData[]) => SyncData[]
   #timer: ReturnType<typeof setTimeout> | undefined
   #closed = false
 
@@ -47,6 +53,7 @@ export class SyncQueue {
     this.#onQueued = options.onQueued ?? (() => {})
     this.#onError = options.onError ?? (() => {})
     this.#onClose = options.onClose ?? (() => {})
+    this.#prepare = options.prepare ?? ((_sessionID, items) => items)
   }
 
   push(...items: SyncData[]): void {
@@ -66,11 +73,16 @@ export class SyncQueue {
    */
   flush(): number {
     this.#cancelTimer()
-    const { fitting, tooLarge } = partitionBySize(this.#pending.items(), this.#budget)
+    const taken = this.#pending.items()
+    const prepared = this.#prepare(this.sessionID, taken)
+    // The buffer knows the items it handed out, not their prepared copies.
+    const originals = new Map(prepared.map((item, index) => [item, taken[index] ?? item]))
+    const original = (item: SyncData) => originals.get(item) ?? item
+    const { fitting, tooLarge } = partitionBySize(prepared, this.#budget)
     // Nothing could ever send these; dropping them now keeps them from holding back the rest forever.
-    this.#pending.settle(tooLarge.map((rejected) => rejected.item))
+    this.#pending.settle(tooLarge.map((rejected) => original(rejected.item)))
     try {
-      return this.#write(fitting)
+      return this.#write(fitting, original)
     } finally {
       for (const rejected of tooLarge) this.#onError(rejected.error)
     }
@@ -93,11 +105,11 @@ export class SyncQueue {
     return this.#closed
   }
 
-  #write(items: SyncData[]): number {
+  #write(items: SyncData[], original: (item: SyncData) => SyncData): number {
     if (items.length === 0) return 0
     const batches = packBatches(items, this.#budget)
     this.outbox.enqueue(this.sessionID, batches)
-    this.#pending.settle(items)
+    this.#pending.settle(items.map(original))
     this.#onQueued(this.sessionID)
     return batches.length
   }

@@ -24,8 +24,13 @@ export function shareCommand(): Command {
     const outcome = await withConnection(flags, server, (connection) =>
       withStore(flags, (store) =>
         withUploadProgress(store, session, flags.progress === true, (onBatch) =>
-          withShareClient(store, connection, server, onBatch, (client) =>
-            client.share(session.sessionID, session.items),
+          withShareClient(
+            store,
+            connection,
+            server,
+            onBatch,
+            (client) => client.share(session.sessionID, session.items),
+            flags,
           ),
         ),
       ),

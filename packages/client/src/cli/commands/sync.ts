@@ -22,8 +22,13 @@ export function syncCommand(): Command {
         const server = serverForRecord(flags, record)
         return withUploadProgress(store, session, flags.progress === true, (onBatch) =>
           withConnection(flags, server, (connection) =>
-            withShareClient(store, connection, server, onBatch, (client) =>
-              client.sync(session.sessionID, session.items),
+            withShareClient(
+              store,
+              connection,
+              server,
+              onBatch,
+              (client) => client.sync(session.sessionID, session.items),
+              flags,
             ),
           ),
         )

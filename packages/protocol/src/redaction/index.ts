@@ -1,0 +1,13 @@
+/**
+ * Secret redaction, the same on the client (before an item is written to the outbox) and on the server (for items
+ * from clients that do not redact). Its own entry point, so code that never redacts does not load the rules.
+ */
+export {
+  describeRedactions,
+  marker,
+  type RedactedItems,
+  type RedactionCounts,
+  redactItem,
+  redactItems,
+} from "./redact.ts"
+export { type Finding, ruleNames, scanText } from "./scanner.ts"
