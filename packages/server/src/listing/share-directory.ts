@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers"
 import type { SessionIndex, SessionPage } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
+import { migrate } from "../storage/migrations.ts"
 import { Backfill, type BackfillStatus } from "./backfill.ts"
 import { DirectoryEntries, type DirectoryQuery } from "./entries.ts"
 import { DIRECTORY_SCHEMA } from "./schema.ts"
@@ -21,7 +22,7 @@ export class ShareDirectory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     const sql = new MeteredSql(ctx.storage.sql)
-    for (const statement of DIRECTORY_SCHEMA) sql.run(statement)
+    migrate(ctx.storage, sql, DIRECTORY_SCHEMA)
     this.entries = new DirectoryEntries(sql)
     this.backfill = new Backfill(ctx.storage, sql, env.SESSIONS_STORE, this.entries)
   }

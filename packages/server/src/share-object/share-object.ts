@@ -39,7 +39,7 @@ export class ShareObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = new MeteredSql(ctx.storage.sql)
-    this.store = new ShareStore(this.sql)
+    this.store = new ShareStore(ctx.storage, this.sql)
     this.viewers = new Viewers(ctx)
     this.listing = new ListingPublisher(ctx.storage, env, () => {
       const header = this.store.header()

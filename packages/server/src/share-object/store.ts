@@ -11,8 +11,9 @@ import {
   type SyncResult,
 } from "@cloudsession/protocol"
 import type { MeteredSql } from "../storage/metered-sql.ts"
+import { migrate, tableExists } from "../storage/migrations.ts"
 import type { DataRow, ShareRow } from "./rows.ts"
-import { SCHEMA_STATEMENTS } from "./schema.ts"
+import { SHARE_SCHEMA } from "./schema.ts"
 
 export type NewShare = {
   id: string
@@ -57,22 +58,25 @@ export function modelKey(model: Model): string {
  * applied whole or not at all, and no other request interleaves with it (the DO is the share's single writer).
  */
 export class ShareStore {
+  private readonly storage: DurableObjectStorage
   private readonly sql: MeteredSql
 
   /**
    * Tables are created with the share (create, import), not when the object starts: a request for an unknown id
-   * then leaves no storage behind. An object that already holds a share gets any table added since it was made.
+   * then leaves no storage behind. An object that already holds a share gets the schema steps released since it was
+   * made.
    */
   private ready: boolean
 
-  constructor(sql: MeteredSql) {
+  constructor(storage: DurableObjectStorage, sql: MeteredSql) {
+    this.storage = storage
     this.sql = sql
-    this.ready = sql.first("SELECT 1 AS hit FROM sqlite_master WHERE type = 'table' AND name = 'share'") !== undefined
+    this.ready = tableExists(sql, "share")
     if (this.ready) this.migrate()
   }
 
   migrate(): void {
-    for (const statement of SCHEMA_STATEMENTS) this.sql.run(statement)
+    migrate(this.storage, this.sql, SHARE_SCHEMA)
     this.sql.takeCost()
     this.ready = true
   }
