@@ -1,10 +1,13 @@
-/** share-next: the cloudsession client library. */
-
+/**
+ * share-next, the cloudsession client library: share OpenCode sessions with a cloudsession server over RPC and keep
+ * the one local record of each share. `connect` to a server, `openStore` for the local records, then a
+ * `ShareClient` over both shares, syncs and unshares sessions (see packages/client/README.md). Everything else in
+ * `src/` is internal: the CLI and the tests import it by path.
+ */
 export { describeRedactions, type RedactionCounts } from "@cloudsession/protocol/redaction"
-export { type BackoffOptions, backoffDelay } from "./connection/backoff.ts"
-export { type ConnectionEvent, type ConnectOptions, connect, RpcConnection } from "./connection/connection.ts"
-export { rpcEndpoint } from "./connection/endpoint.ts"
+export { type ConnectionEvent, type ConnectOptions, connect, type RpcConnection } from "./connection/connection.ts"
 export { ConnectionClosedError, ConnectionError, RpcAuthError, type UpgradeRefusal } from "./connection/errors.ts"
+export type { RemoteDeletion } from "./delete-share.ts"
 export {
   InvalidShareIdError,
   NotSharedError,
@@ -12,25 +15,15 @@ export {
   ServerRefusedError,
   ShareNotRecordedError,
 } from "./errors.ts"
-export { fetchShare } from "./export/fetch-share.ts"
+export { type FetchedShare, fetchShare } from "./export/fetch-share.ts"
 export { snapshotToMarkdown } from "./export/markdown.ts"
-export { serverOrigin } from "./server-origin.ts"
 export { parseSessionFile, type SessionContent, SessionFileError } from "./session-file.ts"
 export { ShareClient, type ShareClientOptions, type ShareOutcome, type UnshareOutcome } from "./share-client.ts"
 export { importLegacyJson, type LegacyImportReport } from "./store/legacy-json.ts"
 export { defaultDatabasePath, defaultLegacyShareDir } from "./store/paths.ts"
-export type { OutboxRow, ShareRow, ShareSource } from "./store/schema.ts"
 export type { ShareSummary } from "./store/share-repo.ts"
 export { openStore, type ShareStore } from "./store/store.ts"
-export { Coalescer, coalesce, itemKey } from "./sync/coalesce.ts"
 export type { BatchRejected, BatchSent, DrainSummary, ReplaySummary, RpcLink } from "./sync/outbox-sender.ts"
-export {
-  type BatchBudget,
-  DEFAULT_BUDGET,
-  ItemTooLargeError,
-  type Oversized,
-  packBatches,
-  partitionBySize,
-} from "./sync/pack.ts"
-export { ItemRedactor, type RedactionEvent, type RedactionOptions } from "./sync/redaction.ts"
-export { type QueueOutbox, SyncQueue, type SyncQueueOptions } from "./sync/sync-queue.ts"
+export { type BatchBudget, ItemTooLargeError } from "./sync/pack.ts"
+export type { RedactionEvent, RedactionOptions } from "./sync/redaction.ts"
+export type { SyncQueue, SyncQueueOptions } from "./sync/sync-queue.ts"

@@ -1,11 +1,10 @@
 import {
-  FileDiffSchema,
   LIMITS,
   MessageSchema,
-  ModelSchema,
-  type Part,
   PartSchema,
+  partsByMessage,
   SessionSchema,
+  SnapshotContentSchema,
   type SyncData,
 } from "@cloudsession/protocol"
 import { z } from "zod"
@@ -16,15 +15,16 @@ const ExportShape = z.object({
   messages: z.array(z.object({ info: MessageSchema, parts: z.array(PartSchema) })),
 })
 
-/** The flat shape `GET /api/share/:id` serves (and `cloudsession export --format json` writes). */
-const SnapshotShape = z.object({
-  session: SessionSchema,
-  messages: z.array(MessageSchema),
-  parts: z.array(PartSchema),
-  diffs: z.array(FileDiffSchema).max(LIMITS.maxListEntries).optional(),
-  models: z.array(ModelSchema).max(LIMITS.maxListEntries).optional(),
+/**
+ * A share snapshot, as `cloudsession export --format json` writes it. Diffs and models may be left out, and each
+ * becomes one sync item, so they are held to the entries one item may carry.
+ */
+const SnapshotShape = SnapshotContentSchema.extend({
+  diffs: SnapshotContentSchema.shape.diffs.max(LIMITS.maxListEntries).optional(),
+  models: SnapshotContentSchema.shape.models.max(LIMITS.maxListEntries).optional(),
 })
 
+/** A session file read as what sharing it sends: its session id and its sync items, in order. */
 export type SessionContent = { sessionID: string; items: SyncData[] }
 
 /** A file that is not a session: one line saying where and why. */
@@ -49,27 +49,16 @@ function fromExport(data: z.infer<typeof ExportShape>): SessionContent {
   return { sessionID: data.info.id, items }
 }
 
-/** Parts keyed by their message, in file order (Map.groupBy needs Node 21). */
-function groupByMessage(parts: Part[]): Map<string, Part[]> {
-  const groups = new Map<string, Part[]>()
-  for (const part of parts) {
-    const group = groups.get(part.messageID)
-    if (group === undefined) groups.set(part.messageID, [part])
-    else group.push(part)
-  }
-  return groups
-}
-
 function fromSnapshot(data: z.infer<typeof SnapshotShape>): SessionContent {
-  const partsByMessage = groupByMessage(data.parts)
+  const byMessage = partsByMessage(data.parts)
   const items: SyncData[] = [{ type: "session", data: data.session }]
   for (const message of data.messages) {
     items.push({ type: "message", data: message })
-    for (const part of partsByMessage.get(message.id) ?? []) items.push({ type: "part", data: part })
-    partsByMessage.delete(message.id)
+    for (const part of byMessage.get(message.id) ?? []) items.push({ type: "part", data: part })
+    byMessage.delete(message.id)
   }
   // Parts whose message is missing still belong to the session; keep them rather than drop data silently.
-  for (const parts of partsByMessage.values()) for (const part of parts) items.push({ type: "part", data: part })
+  for (const parts of byMessage.values()) for (const part of parts) items.push({ type: "part", data: part })
   if (data.diffs !== undefined && data.diffs.length > 0) items.push({ type: "session_diff", data: data.diffs })
   if (data.models !== undefined && data.models.length > 0) items.push({ type: "model", data: data.models })
   return { sessionID: data.session.id, items }

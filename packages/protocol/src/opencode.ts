@@ -62,3 +62,14 @@ export type Model = z.infer<typeof ModelSchema>
 export function diffKey(diff: FileDiff): string {
   return diff.file ?? diff.path ?? ""
 }
+
+/** Parts keyed by the message they belong to, each list in the order given (Map.groupBy needs Node 21). */
+export function partsByMessage(parts: readonly Part[]): Map<string, Part[]> {
+  const groups = new Map<string, Part[]>()
+  for (const part of parts) {
+    const group = groups.get(part.messageID)
+    if (group === undefined) groups.set(part.messageID, [part])
+    else group.push(part)
+  }
+  return groups
+}

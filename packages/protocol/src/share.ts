@@ -1,5 +1,5 @@
 import { z } from "zod"
-import type { FileDiff, Message, Model, Part, Session } from "./opencode.ts"
+import { FileDiffSchema, MessageSchema, ModelSchema, PartSchema, SessionSchema } from "./opencode.ts"
 
 /** What the owner of a share gets back once, at creation. The secret is never served again. */
 export const ShareInfoSchema = z.object({
@@ -36,16 +36,21 @@ export type ShareMetadata = {
   diffVersion: number
 }
 
+/**
+ * The session a share snapshot carries, in the flat shape `GET /api/share/:id` serves (and `cloudsession export
+ * --format json` writes). Readers of a snapshot check it against this; each adds what it needs around it.
+ */
+export const SnapshotContentSchema = z.object({
+  session: SessionSchema,
+  messages: z.array(MessageSchema),
+  parts: z.array(PartSchema),
+  diffs: z.array(FileDiffSchema),
+  models: z.array(ModelSchema),
+})
+export type SnapshotContent = z.infer<typeof SnapshotContentSchema>
+
 /** A whole share as viewers see it (`GET /api/share/:id`). */
-export type ShareSnapshot = {
-  id: string
-  session: Session
-  messages: Message[]
-  parts: Part[]
-  diffs: FileDiff[]
-  models: Model[]
-  metadata: ShareMetadata
-}
+export type ShareSnapshot = SnapshotContent & { id: string; metadata: ShareMetadata }
 
 /** Storage work a sync did: lets tests and benchmarks check that a sync costs O(batch), not O(session). */
 export type SyncCost = {

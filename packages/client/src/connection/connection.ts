@@ -5,18 +5,22 @@ import { rpcEndpoint } from "./endpoint.ts"
 import { ConnectionClosedError, ConnectionError, RpcAuthError, redact } from "./errors.ts"
 import { openSocket, type RpcSocket } from "./websocket.ts"
 
+/** What happens to a connection, for diagnostics (`ConnectOptions.onEvent`); never carries the token. */
 export type ConnectionEvent =
   | { type: "connected"; url: string }
   | { type: "broken"; reason: string }
   | { type: "retrying"; attempt: number; delayMs: number; reason: string }
   | { type: "gave-up"; reason: string }
 
+/** Where `connect` goes, with which token, and how hard it tries. */
 export type ConnectOptions = {
   /** Server origin (`https://share.example`) or the ws(s) URL of its `/rpc` endpoint. */
   url: string
   /** Bearer token sent in the upgrade request's `Authorization` header on every (re)connect. */
   token: string
+  /** How long one attempt to open the socket may take. */
   connectTimeoutMs?: number
+  /** Delays between reconnect attempts: 200 ms doubling to 5 s by default, half of each random. */
   backoff?: Partial<BackoffOptions>
   /** How long to keep trying to reconnect after the session broke before failing the waiting calls. */
   reconnectWindowMs?: number

@@ -1,27 +1,16 @@
-import {
-  FileDiffSchema,
-  MessageSchema,
-  ModelSchema,
-  PartSchema,
-  SessionSchema,
-  ShareIdSchema,
-} from "@cloudsession/protocol"
+import { ShareIdSchema, SnapshotContentSchema } from "@cloudsession/protocol"
 import { z } from "zod"
 import { ConnectionError } from "../connection/errors.ts"
 import { InvalidShareIdError, ServerRefusedError } from "../errors.ts"
 
 /** What `GET /api/share/:id` answers; checked so a wrong server yields an error, not a garbled export. */
-const ShareSnapshotSchema = z.object({
+const ShareSnapshotSchema = SnapshotContentSchema.extend({
   id: z.string(),
-  session: SessionSchema,
-  messages: z.array(MessageSchema),
-  parts: z.array(PartSchema),
-  diffs: z.array(FileDiffSchema),
-  models: z.array(ModelSchema),
   // Served back untouched: the export prints whatever metadata the server has.
   metadata: z.looseObject({ sessionID: z.string() }),
 })
 
+/** A share as `fetchShare` read it: the snapshot, checked, with the server's metadata as it came. */
 export type FetchedShare = z.infer<typeof ShareSnapshotSchema>
 
 /** A share named by id (with the server given separately) or by its URL (`https://host/share/<id>`). */

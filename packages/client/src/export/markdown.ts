@@ -1,4 +1,4 @@
-import type { Message, Part, ShareSnapshot } from "@cloudsession/protocol"
+import { type Message, type Part, partsByMessage, type ShareSnapshot } from "@cloudsession/protocol"
 
 const text = (value: unknown): string => (typeof value === "string" ? value : "")
 
@@ -41,17 +41,12 @@ function renderMessage(message: Message, parts: Part[]): string {
 
 /** The share as a readable Markdown transcript (messages in order, tool calls summarised, diffs listed). */
 export function snapshotToMarkdown(snapshot: Pick<ShareSnapshot, "session" | "messages" | "parts" | "diffs">): string {
-  const partsByMessage = new Map<string, Part[]>()
-  for (const part of snapshot.parts) {
-    const group = partsByMessage.get(part.messageID)
-    if (group === undefined) partsByMessage.set(part.messageID, [part])
-    else group.push(part)
-  }
+  const byMessage = partsByMessage(snapshot.parts)
   const title = snapshot.session.title ?? snapshot.session.id
   const sections = [
     `# ${title}`,
     `_session \`${snapshot.session.id}\`, ${snapshot.messages.length} messages, ${snapshot.parts.length} parts_`,
-    ...snapshot.messages.map((message) => renderMessage(message, partsByMessage.get(message.id) ?? [])),
+    ...snapshot.messages.map((message) => renderMessage(message, byMessage.get(message.id) ?? [])),
   ]
   if (snapshot.diffs.length > 0) {
     const lines = snapshot.diffs.map(

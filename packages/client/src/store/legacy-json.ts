@@ -13,6 +13,7 @@ const LegacyShareFileSchema = z.object({
   url: z.url(),
 })
 
+/** What `importLegacyJson` did with each file: recorded, already known, or skipped with a reason (never a secret). */
 export type LegacyImportReport = {
   imported: number
   alreadyKnown: number

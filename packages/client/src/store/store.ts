@@ -3,6 +3,7 @@ import { openDatabase, type SqliteDriver } from "./database.ts"
 import { OutboxRepo } from "./outbox-repo.ts"
 import { ShareRepo } from "./share-repo.ts"
 
+/** The open local store (`openStore`): its tables behind one repository each, and `close()`. */
 export type ShareStore = {
   shares: ShareRepo
   outbox: OutboxRepo

@@ -19,6 +19,7 @@ export type RpcLink = {
   reportFailure(stub: RpcStub<ShareRpc>, reason: string): void
 }
 
+/** A batch the server acknowledged (`onBatchSent`). */
 export type BatchSent = {
   sessionID: string
   batchID: string
@@ -40,6 +41,7 @@ export type BatchRejected = {
   reason: string
 }
 
+/** How persistently the outbox sender resends, and whom it tells. */
 export type SenderOptions = {
   /** Attempts per batch before giving up on transport errors (each waits for a reconnect first). */
   maxAttempts?: number
@@ -49,6 +51,7 @@ export type SenderOptions = {
   onBatchRejected?: (event: BatchRejected) => void
 }
 
+/** What one drain of a session's outbox sent. */
 export type DrainSummary = {
   batches: number
   items: number

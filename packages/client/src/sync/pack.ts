@@ -3,6 +3,7 @@ import { encodedSize, LIMITS, type SyncData } from "@cloudsession/protocol"
 import type { PackedBatch } from "../store/outbox-repo.ts"
 import { itemKey } from "./coalesce.ts"
 
+/** The most one batch may hold. */
 export type BatchBudget = {
   /** Encoded JSON bytes of one batch's items. */
   maxBytes: number

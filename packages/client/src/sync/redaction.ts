@@ -4,6 +4,7 @@ import { type RedactionCounts, redactItems } from "@cloudsession/protocol/redact
 /** Secrets replaced in one session's items on their way into the outbox: counts per rule, never the values. */
 export type RedactionEvent = { sessionID: string; counts: RedactionCounts; total: number }
 
+/** Whether items are redacted before the outbox (`ShareClientOptions.redaction`), and who hears about it. */
 export type RedactionOptions = {
   /** False sends items exactly as given (the opt-out); default true. */
   enabled?: boolean

@@ -6,6 +6,7 @@ import { type BatchBudget, DEFAULT_BUDGET, packBatches, partitionBySize } from "
 /** Where a queue puts its batches: the outbox (only its atomic enqueue is needed). */
 export type QueueOutbox = Pick<OutboxRepo, "enqueue">
 
+/** How a `SyncQueue` gathers changes; `ShareClient.queue` sets `budget`, `prepare`, `onQueued` and `onClose` itself. */
 export type SyncQueueOptions = {
   /** How long changes gather before they are packed; the first change of a quiet period starts the clock. */
   debounceMs?: number
