@@ -2,10 +2,14 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { diffKey, type ShareSnapshot, type SyncData } from "@cloudsession/protocol"
+import { diffKey, type ShareInfo, type ShareSnapshot, type SyncData } from "@cloudsession/protocol"
 // A namespace import: under `bun test`, "vitest" is Bun's own test module, which has no `inject` to import by name.
 import * as vitest from "vitest"
+import { connect, type RpcConnection } from "../src/connection/connection.ts"
+import { ShareClient, type ShareClientOptions } from "../src/share-client.ts"
 import { sqliteDriver } from "../src/store/database.ts"
+import { openStore, type ShareStore } from "../src/store/store.ts"
+import type { BatchBudget } from "../src/sync/pack.ts"
 
 export const packageDir = resolve(import.meta.dirname, "..")
 export const cliPath = join(packageDir, "dist", "cli.js")
@@ -80,6 +84,72 @@ export async function getSnapshot(workerUrl: string, shareID: string): Promise<{
   // safe to repeat once on a fresh socket.
   const response = await fetch(url).catch(() => fetch(url))
   return { status: response.status, body: await response.json() }
+}
+
+/** The share as viewers see it, from the shared test Worker; fails the test unless the server has it. */
+export async function snapshotOf(shareID: string): Promise<ShareSnapshot> {
+  const viewed = await getSnapshot(testServer().url, shareID)
+  vitest.expect(viewed.status).toBe(200)
+  return viewed.body as ShareSnapshot
+}
+
+/** A share made the old way: `POST /api/share` over plain HTTP, as OpenCode's HTTP client did. */
+export async function createOverHttp(sessionID: string): Promise<ShareInfo> {
+  const response = await fetch(`${testServer().url}/api/share`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sessionID }),
+  })
+  vitest.expect(response.status).toBe(201)
+  return (await response.json()) as ShareInfo
+}
+
+export type ClientSetup = { db?: string; budget?: BatchBudget } & Pick<ShareClientOptions, "onBatchRejected">
+
+/**
+ * Run `work` with a ShareClient on a fresh store (or `setup.db`) connected to the shared test Worker, with a small
+ * batch budget so ordinary sessions take several batches; client, connection and store are closed afterwards.
+ */
+export async function withClient<T>(
+  work: (client: ShareClient, store: ShareStore, connection: RpcConnection) => Promise<T>,
+  setup: ClientSetup = {},
+): Promise<T> {
+  const { url, token } = testServer()
+  const store = await openStore(setup.db ?? join(tempDir(), "shares.db"))
+  const connection = await connect({ url, token })
+  const client = new ShareClient({
+    store,
+    link: connection,
+    server: url,
+    budget: setup.budget ?? { maxBytes: 64 * 1024, maxItems: 200 },
+    onBatchRejected: setup.onBatchRejected,
+  })
+  try {
+    return await work(client, store, connection)
+  } finally {
+    client.close()
+    connection.close()
+    store.close()
+  }
+}
+
+const openedStores: ShareStore[] = []
+
+/** A store on a fresh file (or `path`), closed by `closeTestStores` (an `afterEach`). */
+export async function openTestStore(path = join(tempDir(), "shares.db")): Promise<ShareStore> {
+  const store = await openStore(path)
+  openedStores.push(store)
+  return store
+}
+
+/** Close one store before the test ends (to reopen its file, say). */
+export function closeTestStore(store: ShareStore): void {
+  openedStores.splice(openedStores.indexOf(store), 1)
+  store.close()
+}
+
+export function closeTestStores(): void {
+  for (const store of openedStores.splice(0)) store.close()
 }
 
 /** What the server should hold after receiving `items`: the latest version of every object, by id. */

@@ -1,24 +1,21 @@
 import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { makeDiff, makeSession, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { makeSession, makeSessionItems } from "@cloudsession/protocol/fixtures"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { importLegacyJson } from "../src/store/legacy-json.ts"
-import { openStore, type ShareStore } from "../src/store/store.ts"
-import { coalesce } from "../src/sync/coalesce.ts"
-import { ItemTooLargeError, packBatches } from "../src/sync/pack.ts"
-import { type QueueOutbox, SyncQueue } from "../src/sync/sync-queue.ts"
-import { legacyDatabase, onBun, openRawDatabase, removeTempDirs, tempDir } from "./helpers.ts"
+import { packBatches } from "../src/sync/pack.ts"
+import {
+  closeTestStore,
+  closeTestStores,
+  legacyDatabase,
+  onBun,
+  openRawDatabase,
+  removeTempDirs,
+  openTestStore as store,
+  tempDir,
+} from "./helpers.ts"
 
-const opened: ShareStore[] = []
-async function store(path = join(tempDir(), "shares.db")): Promise<ShareStore> {
-  const result = await openStore(path)
-  opened.push(result)
-  return result
-}
-
-afterEach(() => {
-  for (const each of opened.splice(0)) each.close()
-})
+afterEach(closeTestStores)
 afterAll(removeTempDirs)
 
 describe("local share store (real SQLite file)", () => {
@@ -114,8 +111,7 @@ describe("local share store (real SQLite file)", () => {
       server: "http://h",
       source: "rpc",
     })
-    first.close()
-    opened.pop()
+    closeTestStore(first)
     const second = await store(path)
     expect(second.shares.get("ses_b")?.id).toBe("b")
   })
@@ -191,118 +187,5 @@ describe("local share store (real SQLite file)", () => {
     expect(opened.shares.remove("ses_r")).toBe(true)
     expect(opened.outbox.count("ses_r")).toBe(0)
     expect(opened.shares.remove("ses_r")).toBe(false)
-  })
-})
-
-describe("coalescing and batching", () => {
-  it("keeps the latest version of each item in first-seen order", () => {
-    const items = coalesce([
-      { type: "part", data: makeTextPart("s", "m", 1, "draft") },
-      { type: "part", data: makeTextPart("s", "m", 2, "other") },
-      { type: "part", data: makeTextPart("s", "m", 1, "final") },
-      { type: "session_diff", data: [makeDiff("a.ts")] },
-      { type: "session_diff", data: [makeDiff("a.ts"), makeDiff("b.ts")] },
-      { type: "model", data: [{ id: "m1", name: "old" }] },
-      { type: "model", data: [{ id: "m2" }, { id: "m1", name: "new" }] },
-    ])
-    expect(items.map((item) => (item.type === "part" ? item.data.text : item.type))).toEqual([
-      "final",
-      "other",
-      "session_diff",
-      "model",
-    ])
-    expect(items[2]?.data).toHaveLength(2)
-    expect(items[3]?.data).toEqual([{ id: "m1", name: "new" }, { id: "m2" }])
-  })
-
-  it("packs batches under the byte and item budgets and refuses an item that cannot fit", () => {
-    const items = makeSessionItems("ses_p", 300)
-    const budget = { maxBytes: 8 * 1024, maxItems: 50 }
-    const batches = packBatches(items, budget)
-    expect(batches.flatMap((batch) => batch.items)).toEqual(items)
-    for (const batch of batches) {
-      expect(batch.items.length).toBeLessThanOrEqual(50)
-      expect(Buffer.byteLength(JSON.stringify(batch.items))).toBe(batch.bytes)
-      expect(batch.bytes).toBeLessThanOrEqual(budget.maxBytes)
-    }
-    expect(new Set(batches.map((batch) => batch.batchID)).size).toBe(batches.length)
-    const huge = { type: "part" as const, data: makeTextPart("s", "m", 1, "x".repeat(10_000)) }
-    expect(() => packBatches([huge], budget)).toThrow(ItemTooLargeError)
-  })
-
-  it("debounces live changes into the outbox, coalesced", async () => {
-    const opened = await store()
-    const queued: string[] = []
-    const queue = new SyncQueue(opened.outbox, "ses_q", { debounceMs: 30, onQueued: (id) => queued.push(id) })
-    for (let version = 0; version < 20; version++) {
-      queue.push({ type: "part", data: makeTextPart("ses_q", "m", 1, `streaming ${version}`) })
-    }
-    queue.push({ type: "part", data: makeTextPart("ses_q", "m", 2) })
-    expect(opened.outbox.count("ses_q")).toBe(0)
-    await new Promise((done) => setTimeout(done, 80))
-    expect(queued).toEqual(["ses_q"])
-    const rows = opened.outbox.pending("ses_q")
-    expect(rows).toHaveLength(1)
-    expect(rows[0]?.payload.map((item) => (item.type === "part" ? item.data.text : ""))).toEqual([
-      "streaming 19",
-      "Part 2",
-    ])
-  })
-
-  it("drops only an item too large for any batch (reported alone) and queues the rest", async () => {
-    const opened = await store()
-    const errors: unknown[] = []
-    const budget = { maxBytes: 8 * 1024, maxItems: 50 }
-    const queue = new SyncQueue(opened.outbox, "ses_big", { budget, onError: (error) => errors.push(error) })
-    queue.push(
-      { type: "part", data: makeTextPart("ses_big", "m", 1) },
-      { type: "part", data: makeTextPart("ses_big", "m", 2, "x".repeat(10_000)) },
-      { type: "part", data: makeTextPart("ses_big", "m", 3) },
-    )
-    expect(queue.flush()).toBe(1)
-    expect(errors).toHaveLength(1)
-    expect(errors[0]).toBeInstanceOf(ItemTooLargeError)
-    expect(errors[0]).toMatchObject({ key: expect.stringContaining("part:") })
-    expect(opened.outbox.pending("ses_big").flatMap((row) => row.payload)).toHaveLength(2)
-    expect(queue.pendingItems).toBe(0)
-  })
-
-  it("keeps every buffered item when the outbox refuses the write, and retries them on the next flush", async () => {
-    const opened = await store()
-    let refuse = true
-    // The outbox as it behaves while another process holds the write lock past the busy timeout.
-    const busy: QueueOutbox = {
-      enqueue: (sessionID, batches) => {
-        if (refuse) throw new Error("database is locked")
-        return opened.outbox.enqueue(sessionID, batches)
-      },
-    }
-    const errors: unknown[] = []
-    const budget = { maxBytes: 1 << 20, maxItems: 3 }
-    const queue = new SyncQueue(busy, "ses_busy", { budget, onError: (error) => errors.push(error) })
-    const parts = [1, 2, 3].map((index) => ({ type: "part" as const, data: makeTextPart("ses_busy", "m", index) }))
-    // A full batch's worth flushes from push(): the failure goes to onError, not to whoever pushed.
-    expect(() => queue.push(...parts)).not.toThrow()
-    expect(errors.map(String)).toEqual(["Error: database is locked"])
-    expect(queue.pendingItems).toBe(3)
-    expect(() => queue.flush()).toThrow("database is locked")
-    expect(queue.pendingItems).toBe(3)
-    refuse = false
-    expect(queue.flush()).toBe(1)
-    expect(queue.pendingItems).toBe(0)
-    expect(opened.outbox.pending("ses_busy").flatMap((row) => row.payload)).toEqual(parts)
-  })
-
-  it("close() flushes what is buffered and leaves no timer behind", async () => {
-    const opened = await store()
-    const queued: string[] = []
-    const queue = new SyncQueue(opened.outbox, "ses_close", { debounceMs: 20, onQueued: (id) => queued.push(id) })
-    queue.push({ type: "part", data: makeTextPart("ses_close", "m", 1) })
-    queue.close()
-    expect(opened.outbox.count("ses_close")).toBe(1)
-    await new Promise((done) => setTimeout(done, 60))
-    // The debounce timer did not fire a second flush after close.
-    expect(queued).toEqual(["ses_close"])
-    expect(() => queue.push({ type: "part", data: makeTextPart("ses_close", "m", 2) })).toThrow("closed")
   })
 })
