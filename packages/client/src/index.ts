@@ -17,6 +17,8 @@ export {
 } from "./errors.ts"
 export { type FetchedShare, fetchShare } from "./export/fetch-share.ts"
 export { snapshotToMarkdown } from "./export/markdown.ts"
+/** The origin a server URL names (what share records are bound to); the OpenCode plugin compares records with it. */
+export { serverOrigin } from "./server-origin.ts"
 export { parseSessionFile, type SessionContent, SessionFileError } from "./session-file.ts"
 export { ShareClient, type ShareClientOptions, type ShareOutcome, type UnshareOutcome } from "./share-client.ts"
 export { importLegacyJson, type LegacyImportReport } from "./store/legacy-json.ts"
