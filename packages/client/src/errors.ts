@@ -1,4 +1,4 @@
-import { type ErrorCode, errorCodeOf } from "@cloudsession/protocol"
+import { type ErrorCode, errorCodeOf, rpcErrorText } from "@cloudsession/protocol"
 
 /** The server understood the request and said no (wrong secret, unknown share, batch too large, ...). */
 export class ServerRefusedError extends Error {
@@ -78,6 +78,6 @@ export const isBatchRefusal = (refusal: ServerRefusedError): boolean => BATCH_CO
 export function asServerRefusal(error: unknown): ServerRefusedError | undefined {
   const code = errorCodeOf(error)
   if (code === undefined) return undefined
-  const message = error instanceof Error ? error.message.replace(/^\[[a-z_]+\] /, "") : String(error)
+  const message = error instanceof Error ? rpcErrorText(error.message) : String(error)
   return new ServerRefusedError(code, message)
 }

@@ -44,6 +44,11 @@ export function formatRpcErrorMessage(code: ErrorCode, message: string): string 
   return `[${code}] ${message}`
 }
 
+/** The message of an error that crossed the RPC boundary, without its `[code] ` prefix. */
+export function rpcErrorText(message: string): string {
+  return message.replace(CODE_PREFIX, "")
+}
+
 export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(ERROR_STATUS, value)
 }

@@ -63,6 +63,11 @@ export function diffKey(diff: FileDiff): string {
   return diff.file ?? diff.path ?? ""
 }
 
+/** A model's key in storage and on the page: by provider and id, since two providers may serve a model of one name. */
+export function modelKey(model: Model): string {
+  return `${model.providerID ?? ""}/${model.id}`
+}
+
 /** Parts keyed by the message they belong to, each list in the order given (Map.groupBy needs Node 21). */
 export function partsByMessage(parts: readonly Part[]): Map<string, Part[]> {
   const groups = new Map<string, Part[]>()

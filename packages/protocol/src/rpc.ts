@@ -8,13 +8,20 @@ export const RPC_SUBPROTOCOL = "cloudsession.v1"
 /** Prefix that marks the token entry in `Sec-WebSocket-Protocol` (`bearer.<token>`). */
 export const RPC_TOKEN_SUBPROTOCOL_PREFIX = "bearer."
 
+/** Room for capnweb's framing around a batch in one RPC message. */
+const MESSAGE_ENVELOPE_BYTES = 1024 * 1024
+
+/** Largest RPC message where batches are at most `batchBytes`: one WebSocket message carries one call. */
+export function rpcMessageLimit(batchBytes: number): number {
+  return batchBytes + MESSAGE_ENVELOPE_BYTES
+}
+
 /**
- * Bounds of the `/rpc` connection. One WebSocket message carries one call, so its limit is a full batch
- * (`LIMITS.maxBodyBytes`) plus room for capnweb's framing; an idle socket (no message from the client) is closed.
+ * Bounds of the `/rpc` connection: a message holds a full batch (`LIMITS.maxBodyBytes`) plus capnweb's framing; an
+ * idle socket (no message from the client) is closed.
  */
 export const RPC_LIMITS = {
-  messageEnvelopeBytes: 1024 * 1024,
-  maxMessageBytes: LIMITS.maxBodyBytes + 1024 * 1024,
+  maxMessageBytes: rpcMessageLimit(LIMITS.maxBodyBytes),
   idleTimeoutSeconds: 300,
 } as const
 

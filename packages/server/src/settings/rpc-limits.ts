@@ -1,4 +1,4 @@
-import { RPC_LIMITS } from "@cloudsession/protocol"
+import { RPC_LIMITS, rpcMessageLimit } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
 import { limitsOf } from "./limits.ts"
 import { positiveInt } from "./values.ts"
@@ -18,7 +18,7 @@ export type RpcLimits = {
  * batch limit; `RPC_MAX_MESSAGE_BYTES` may only lower it.
  */
 export function rpcLimitsOf(env: Env): RpcLimits {
-  const defaultMessageBytes = limitsOf(env).maxBodyBytes + RPC_LIMITS.messageEnvelopeBytes
+  const defaultMessageBytes = rpcMessageLimit(limitsOf(env).maxBodyBytes)
   const idleSeconds = positiveInt(env.RPC_IDLE_TIMEOUT_SECONDS, RPC_LIMITS.idleTimeoutSeconds, MAX_IDLE_TIMEOUT_SECONDS)
   return {
     maxMessageBytes: positiveInt(env.RPC_MAX_MESSAGE_BYTES, defaultMessageBytes, defaultMessageBytes),

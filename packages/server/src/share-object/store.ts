@@ -2,7 +2,7 @@ import {
   diffKey,
   type FileDiff,
   LIMITS,
-  type Model,
+  modelKey,
   type Part,
   type Session,
   type SessionIndex,
@@ -47,11 +47,6 @@ export type SnapshotHead = {
 export type FirstRead = SnapshotHead & { messages: RowsPage; parts: RowsPage }
 
 type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "model_count">
-
-/** Models are keyed by provider and id: two providers may serve a model of the same name. */
-export function modelKey(model: Model): string {
-  return `${model.providerID ?? ""}/${model.id}`
-}
 
 /**
  * All SQL of one share. Synchronous on purpose: the Durable Object runs it inside `transactionSync`, so a batch is

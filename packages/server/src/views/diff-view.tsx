@@ -1,4 +1,5 @@
 import { diffKey, type FileDiff } from "@cloudsession/protocol"
+import { PAGE_IDS } from "./dom-ids.ts"
 import { clip, plural } from "./format.ts"
 import { type DiffLine, diffLines, patchLines, withContext } from "./line-diff.ts"
 
@@ -40,7 +41,7 @@ function FileDiffView(props: { diff: FileDiff }) {
 /** The session's current diff (the whole set; a sync that changes it replaces this section). */
 export function DiffsView(props: { diffs: FileDiff[] }) {
   return (
-    <section id="diffs" hidden={props.diffs.length === 0}>
+    <section id={PAGE_IDS.diffs} hidden={props.diffs.length === 0}>
       <h2>Changes ({plural(props.diffs.length, "file")})</h2>
       {props.diffs.map((diff) => (
         <FileDiffView diff={diff} />

@@ -1,9 +1,10 @@
-import type { ShareSnapshot } from "@cloudsession/protocol"
+import { modelKey, type ShareSnapshot } from "@cloudsession/protocol"
 import type { JSX } from "hono/jsx/jsx-runtime"
 import { DiffsView } from "./diff-view.tsx"
-import { MessageView, partsElementId } from "./message-view.tsx"
+import { messageElementId, modelElementId, PAGE_IDS, partElementId, partsElementId } from "./dom-ids.ts"
+import { MessageView } from "./message-view.tsx"
 import { PartView } from "./part-view.tsx"
-import { ModelView, modelKey, SessionHead } from "./session-head.tsx"
+import { ModelView, SessionHead } from "./session-head.tsx"
 
 /**
  * A piece of the share page, re-rendered on the server for a live update. `id` is the element it replaces; when
@@ -24,25 +25,29 @@ async function html(element: JSX.Element): Promise<string> {
  */
 export async function fragmentsOf(delta: ShareSnapshot, since: number): Promise<FragmentBatch> {
   const fragments: Fragment[] = [
-    { id: "session-head", html: await html(<SessionHead session={delta.session} metadata={delta.metadata} />) },
+    { id: PAGE_IDS.sessionHead, html: await html(<SessionHead session={delta.session} metadata={delta.metadata} />) },
   ]
   for (const model of delta.models) {
-    fragments.push({ id: `model-${modelKey(model)}`, parent: "models", html: await html(<ModelView model={model} />) })
+    fragments.push({
+      id: modelElementId(modelKey(model)),
+      parent: PAGE_IDS.models,
+      html: await html(<ModelView model={model} />),
+    })
   }
   // Compared with the version rather than checked for entries, so a diff set that became empty is replaced too.
   if (delta.metadata.diffVersion > since) {
-    fragments.push({ id: "diffs", html: await html(<DiffsView diffs={delta.diffs} />) })
+    fragments.push({ id: PAGE_IDS.diffs, html: await html(<DiffsView diffs={delta.diffs} />) })
   }
   for (const message of delta.messages) {
     fragments.push({
-      id: `msg-${message.id}`,
-      parent: "messages",
+      id: messageElementId(message.id),
+      parent: PAGE_IDS.messages,
       html: await html(<MessageView id={message.id} message={message} parts={[]} />),
     })
   }
   for (const part of delta.parts) {
     fragments.push({
-      id: `part-${part.id}`,
+      id: partElementId(part.id),
       parent: partsElementId(part.messageID),
       html: await html(<PartView part={part} />),
     })

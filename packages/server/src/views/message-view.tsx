@@ -1,15 +1,7 @@
 import type { Message, Part } from "@cloudsession/protocol"
+import { messageElementId, partsElementId } from "./dom-ids.ts"
 import { formatTime, isoTime, numberField, recordField, stringField } from "./format.ts"
 import { PartView } from "./part-view.tsx"
-
-export function messageElementId(messageID: string): string {
-  return `msg-${messageID}`
-}
-
-/** Id of the element holding a message's parts: the parent the live script inserts new parts into. */
-export function partsElementId(messageID: string): string {
-  return `parts-${messageID}`
-}
 
 /** `provider/model` of a message: assistants carry modelID/providerID, user messages a `model` object. */
 export function modelOf(message: Message): string | undefined {

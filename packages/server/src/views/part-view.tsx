@@ -1,11 +1,7 @@
 import type { Part } from "@cloudsession/protocol"
+import { partElementId } from "./dom-ids.ts"
 import { clip, formatTime, isRecord, numberField, prettyJson, recordField, stringField } from "./format.ts"
 import { renderMarkdown } from "./markdown.ts"
-
-/** DOM id of a part's element; the live script replaces elements by this id. */
-export function partElementId(partID: string): string {
-  return `part-${partID}`
-}
 
 function Markdown(props: { text: string }) {
   return <div class="md" dangerouslySetInnerHTML={{ __html: renderMarkdown(props.text) }} />

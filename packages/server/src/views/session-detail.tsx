@@ -1,6 +1,7 @@
-import type { Message, Part, ShareSnapshot } from "@cloudsession/protocol"
+import { type Message, type Part, partsByMessage, type ShareSnapshot } from "@cloudsession/protocol"
 import { LIVE_SCRIPT } from "./client/live.ts"
 import { DiffsView } from "./diff-view.tsx"
+import { PAGE_IDS } from "./dom-ids.ts"
 import { Layout } from "./layout.tsx"
 import { MessageView } from "./message-view.tsx"
 import { ModelView, SessionHead } from "./session-head.tsx"
@@ -9,12 +10,7 @@ type Thread = { id: string; message: Message | undefined; parts: Part[] }
 
 /** Messages in id order (OpenCode ids sort by creation), each with its parts; parts without a message keep a slot. */
 export function threadsOf(messages: Message[], parts: Part[]): Thread[] {
-  const byMessage = new Map<string, Part[]>()
-  for (const part of parts) {
-    const list = byMessage.get(part.messageID) ?? []
-    list.push(part)
-    byMessage.set(part.messageID, list)
-  }
+  const byMessage = partsByMessage(parts)
   const known = new Set(messages.map((message) => message.id))
   const threads: Thread[] = messages.map((message) => ({
     id: message.id,
@@ -37,18 +33,18 @@ export function SessionDetail(props: { snapshot: ShareSnapshot; complete: boolea
       nonce={props.nonce}
       script={LIVE_SCRIPT}
     >
-      <div id="session" data-share={snapshot.id} data-version={String(snapshot.metadata.version)}>
+      <div id={PAGE_IDS.session} data-share={snapshot.id} data-version={String(snapshot.metadata.version)}>
         <SessionHead session={snapshot.session} metadata={snapshot.metadata} />
-        <p class="notice" id="share-gone" role="status" hidden>
+        <p class="notice" id={PAGE_IDS.shareGone} role="status" hidden>
           This share has been deleted. The page shows what it held and no longer updates.
         </p>
         <div class="meta">
-          <span id="live-status" class="badge connecting" data-state="connecting">
+          <span id={PAGE_IDS.liveStatus} class="badge connecting" data-state="connecting">
             connecting
           </span>
           <a href={`/api/share/${snapshot.id}`}>JSON</a>
         </div>
-        <ul class="models" id="models">
+        <ul class="models" id={PAGE_IDS.models}>
           {snapshot.models.map((model) => (
             <ModelView model={model} />
           ))}
@@ -61,7 +57,7 @@ export function SessionDetail(props: { snapshot: ShareSnapshot; complete: boolea
             <a href={`/api/share/${snapshot.id}`}>The whole session as JSON</a>.
           </p>
         )}
-        <section id="messages">
+        <section id={PAGE_IDS.messages}>
           {threadsOf(snapshot.messages, snapshot.parts).map((thread) => (
             <MessageView id={thread.id} message={thread.message} parts={thread.parts} />
           ))}

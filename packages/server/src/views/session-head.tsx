@@ -1,11 +1,12 @@
-import type { Model, Session, ShareMetadata } from "@cloudsession/protocol"
+import { type Model, modelKey, type Session, type ShareMetadata } from "@cloudsession/protocol"
+import { modelElementId, PAGE_IDS } from "./dom-ids.ts"
 import { formatTime, isoTime, plural } from "./format.ts"
 
 /** Title block of a share; replaced whole on every live update (the session row always comes with one). */
 export function SessionHead(props: { session: Session; metadata: ShareMetadata }) {
   const title = props.session.title?.trim() || "Untitled session"
   return (
-    <section id="session-head">
+    <section id={PAGE_IDS.sessionHead}>
       <h1>{title}</h1>
       <div class="meta">
         {props.session.directory ? <span class="mono">{props.session.directory}</span> : null}
@@ -21,15 +22,11 @@ export function SessionHead(props: { session: Session; metadata: ShareMetadata }
   )
 }
 
-export function modelKey(model: Model): string {
-  return `${model.providerID ?? ""}/${model.id}`
-}
-
 /** One model the session used; an element per model so a live update adds or replaces just that one. */
 export function ModelView(props: { model: Model }) {
   const key = modelKey(props.model)
   return (
-    <li class="badge mono" id={`model-${key}`} data-sort={key} title={key}>
+    <li class="badge mono" id={modelElementId(key)} data-sort={key} title={key}>
       {props.model.name || props.model.id}
     </li>
   )

@@ -1,0 +1,37 @@
+/**
+ * Ids of the share page's elements. The page renders them, the fragments name them, and the live script finds and
+ * patches elements by them: one home, so the three cannot drift apart.
+ */
+export const PAGE_IDS = {
+  session: "session",
+  sessionHead: "session-head",
+  liveStatus: "live-status",
+  shareGone: "share-gone",
+  models: "models",
+  diffs: "diffs",
+  messages: "messages",
+} as const
+
+const PARTS_PREFIX = "parts-"
+
+export function messageElementId(messageID: string): string {
+  return `msg-${messageID}`
+}
+
+/** The element holding a message's parts: the parent the live script inserts new parts into. */
+export function partsElementId(messageID: string): string {
+  return `${PARTS_PREFIX}${messageID}`
+}
+
+/** The message whose parts element this is, or `undefined` for any other id. */
+export function messageOfPartsElement(elementID: string): string | undefined {
+  return elementID.startsWith(PARTS_PREFIX) ? elementID.slice(PARTS_PREFIX.length) : undefined
+}
+
+export function partElementId(partID: string): string {
+  return `part-${partID}`
+}
+
+export function modelElementId(key: string): string {
+  return `model-${key}`
+}
