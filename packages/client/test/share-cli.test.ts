@@ -10,6 +10,7 @@ import {
   expectedState,
   fixturePath,
   getSnapshot,
+  legacyDatabase,
   openRawDatabase,
   readFixture,
   removeTempDirs,
@@ -184,9 +185,28 @@ describe("a share's server and its secret", () => {
     }
     // The record survived (unshare did not take the other server's "not found" for an answer).
     expect(countRows(db).shares).toBe(1)
-    // The recorded server is used when none is given, and accepted when the same one is given.
-    expect(runCli(["sync", file], { ...env, CLOUDSESSION_URL: "" }).status).toBe(0)
+    // With no server configured the token goes nowhere, not even to the recorded server; the same one is accepted.
+    const unconfigured = runCli(["sync", file], { ...env, CLOUDSESSION_URL: "" })
+    expect(unconfigured.status).toBe(2)
+    expect(stderrLines(unconfigured)).toHaveLength(1)
+    expect(unconfigured.stderr).toContain(`shared on ${workerUrl}, and no server is configured`)
+    expect(runCli(["sync", file], env).status).toBe(0)
     expect(runCli(["unshare", "ses_pinned"], env).status).toBe(0)
+  })
+
+  it("refuses an OpenCode row naming another host (opncd.ai) in one line, sending nothing, with or without a URL", async () => {
+    const db = legacyDatabase([
+      { sessionID: "ses_opncd", id: "abcd1234", secret: "a-secret-for-opncd", url: "https://opncd.ai/share/abcd1234" },
+    ])
+    const file = writeSessionFile(makeSessionItems("ses_opncd", 2))
+    for (const extra of [{ CLOUDSESSION_URL: "" }, { CLOUDSESSION_URL: workerUrl }]) {
+      const result = runCli(["sync", file], { CLOUDSESSION_TOKEN: token, CLOUDSESSION_DB: db, ...extra })
+      expect(result.status, JSON.stringify(extra)).toBe(2)
+      expect(stderrLines(result)).toHaveLength(1)
+      expect(result.stderr).toContain("shared on https://opncd.ai")
+      expect(result.stderr).not.toContain(token)
+      expect(result.stderr).not.toContain("a-secret-for-opncd")
+    }
   })
 
   it("any command that connects first delivers what a crash left in the outbox for shares on that server", async () => {

@@ -51,9 +51,11 @@ export function serverUrl(flags: CommonFlags): string {
 }
 
 /**
- * The server of an existing share is the one recorded with it: its secret goes nowhere else. A `--url` or
- * `CLOUDSESSION_URL` naming another server is a mistake worth stopping for, not a choice to follow. Only records
- * without a server (legacy rows whose URL named none) take the explicit one.
+ * The server of an existing share is the one recorded with it, and it must also be the one configured (`--url` or
+ * `CLOUDSESSION_URL`): the bearer token goes only where the user pointed it, and the share's secret only where the
+ * share lives. A record naming another server (an OpenCode row names `https://opncd.ai` by default), or any server
+ * while none is configured, is refused before anything is sent. Only records without a server (legacy rows whose
+ * URL named none) take the configured one as theirs.
  */
 export function serverForRecord(flags: CommonFlags, record: { sessionID: string; server: string | null }): string {
   const explicit = explicitServer(flags)
@@ -65,10 +67,16 @@ export function serverForRecord(flags: CommonFlags, record: { sessionID: string;
   }
   const recorded = serverOrigin(record.server)
   if (recorded === undefined) throw new UsageError(`the recorded server of ${record.sessionID} is not a URL`)
-  if (explicit !== undefined && explicit.origin !== recorded) {
+  if (explicit === undefined) {
+    throw new UsageError(
+      `session ${record.sessionID} is shared on ${recorded}, and no server is configured; ` +
+        `nothing was sent (pass --url ${recorded} or set CLOUDSESSION_URL to send your token there)`,
+    )
+  }
+  if (explicit.origin !== recorded) {
     throw new UsageError(
       `session ${record.sessionID} is shared on ${recorded}, but ${explicit.source} says ${explicit.origin}; ` +
-        `its secret only goes to ${recorded} (drop --url / unset CLOUDSESSION_URL, or make it match)`,
+        `nothing was sent: its secret only goes to ${recorded} and your token only to ${explicit.origin}`,
     )
   }
   return recorded
