@@ -60,11 +60,19 @@ export type SyncCost = {
   bytesWritten: number
 }
 
+/**
+ * An item of a batch that was not stored, and why: the rest of its batch is stored all the same. `index` is its
+ * position in the batch as sent; `type` is given when the item said one.
+ */
+export type RefusedItem = { index: number; type?: string; code: "bad_request" | "payload_too_large"; reason: string }
+
 export type SyncResult = {
   success: true
   syncCount: number
   /** Items applied by this call (0 when the batch id was already applied). */
   applied: number
+  /** Items of this batch that were not stored (each with its reason); empty when all were. */
+  refused: RefusedItem[]
   /** True when the batch id had been applied before and this call changed nothing. */
   duplicate: boolean
   version: number

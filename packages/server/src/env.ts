@@ -1,10 +1,13 @@
 import type { ShareDirectory } from "./listing/share-directory.ts"
+import type { SessionClaim } from "./share-object/session-claim.ts"
 import type { ShareObject } from "./share-object/share-object.ts"
 
 /** Bindings and vars of the Worker (see wrangler.jsonc; secrets are set with `wrangler secret put`). */
 export type Env = {
   SESSIONS_STORE: R2Bucket
   SHARES: DurableObjectNamespace<ShareObject>
+  /** Which share an unauthenticated create made for a session, one instance per session id (see `SessionClaim`). */
+  SESSION_CLAIMS: DurableObjectNamespace<SessionClaim>
   /** The listing of every share: one instance, by name (see `directoryOf`). */
   DIRECTORY: DurableObjectNamespace<ShareDirectory>
   /**

@@ -18,6 +18,14 @@ export function headerToken(request: Request): string | undefined {
   return match?.[1] ?? ""
 }
 
+/** The header the fork's RPC client (OPENCODE_SHARE_TRANSPORT=rpc) carries its key in: the same token, another name. */
+export const SHARE_KEY_HEADER = "x-opencode-share-key"
+
+/** The token from `x-opencode-share-key`, or `undefined` when the header is absent. */
+export function shareKeyToken(request: Request): string | undefined {
+  return request.headers.get(SHARE_KEY_HEADER)?.trim() ?? undefined
+}
+
 /** Why a presented bearer token is refused (none sent, or not a configured one); `undefined` when it is accepted. */
 export async function bearerRefusal(
   candidate: string | undefined,

@@ -1,20 +1,24 @@
 import { Hono } from "hono"
-import { createGuard } from "../auth/create-guard.ts"
-import type { Env } from "../env.ts"
+import { type CreateEnv, createGuard } from "../auth/create-guard.ts"
 import { ShareService } from "../service/share-service.ts"
 import { jsonBody, limitBody } from "./json-body.ts"
 
 /** The JSON API the CLI uses (the seed's routes). Each route is an adapter: parse the request, call the service. */
-export const apiRoutes = new Hono<{ Bindings: Env }>()
+export const apiRoutes = new Hono<CreateEnv>()
   .post("/share", createGuard, limitBody, async (c) => {
     const service = new ShareService(c.env)
-    return c.json(await service.create(await jsonBody(c), new URL(c.req.url).origin), 201)
+    const caller = { authenticated: c.get("authenticated") }
+    return c.json(await service.create(await jsonBody(c), new URL(c.req.url).origin, caller), 201)
   })
   .post("/share/:id/sync", limitBody, async (c) => {
     return c.json(await new ShareService(c.env).sync(c.req.param("id"), await jsonBody(c)))
   })
   .get("/share/:id", async (c) => {
     const stream = await new ShareService(c.env).getStream(c.req.param("id"), c.req.query("since"))
+    return c.body(stream, 200, { "Content-Type": "application/json; charset=UTF-8" })
+  })
+  .get("/share/:id/data", async (c) => {
+    const stream = await new ShareService(c.env).getData(c.req.param("id"))
     return c.body(stream, 200, { "Content-Type": "application/json; charset=UTF-8" })
   })
   .get("/share/:id/metadata", async (c) => {

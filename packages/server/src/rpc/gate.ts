@@ -1,5 +1,5 @@
 import { RPC_SUBPROTOCOL, RPC_TOKEN_SUBPROTOCOL_PREFIX } from "@cloudsession/protocol"
-import { bearerRefusal, headerToken, type Refusal, refuse } from "../auth/bearer.ts"
+import { bearerRefusal, headerToken, type Refusal, refuse, shareKeyToken } from "../auth/bearer.ts"
 import { configuredTokens, MAX_TOKEN_LENGTH } from "../auth/tokens.ts"
 import type { Env } from "../env.ts"
 import { listSetting } from "../settings/values.ts"
@@ -71,8 +71,10 @@ export async function checkRpcRequest(request: Request, env: Env): Promise<GateD
   if (!isOriginAllowed(request, env)) return refuse("forbidden", "this Origin may not open /rpc")
 
   const candidates = subprotocolTokens(offered)
-  const fromHeader = headerToken(request)
-  if (fromHeader !== undefined) candidates.push(fromHeader)
+  // `Authorization: Bearer` and the fork's `x-opencode-share-key` carry the same token, checked the same way.
+  for (const fromHeader of [headerToken(request), shareKeyToken(request)]) {
+    if (fromHeader !== undefined) candidates.push(fromHeader)
+  }
   if (candidates.length > 1) return refuse("bad_request", "send the bearer token once")
   const refused = await bearerRefusal(candidates[0], tokens)
   if (refused !== undefined) return refused

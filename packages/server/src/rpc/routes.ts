@@ -1,6 +1,6 @@
 import { ShareError } from "@cloudsession/protocol"
 import { RpcSession, type RpcSessionOptions } from "capnweb"
-import { Hono, type MiddlewareHandler } from "hono"
+import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { Env } from "../env.ts"
 import { errorResponse } from "../errors/error-response.ts"
@@ -8,7 +8,8 @@ import { ShareService } from "../service/share-service.ts"
 import { type RpcLimits, rpcLimitsOf } from "../settings/rpc-limits.ts"
 import { serveBatch } from "./batch.ts"
 import { checkRpcRequest, type GateAccepted } from "./gate.ts"
-import { ShareRpcTarget } from "./share-rpc.ts"
+import { SeedShareRpcTarget } from "./seed-rpc.ts"
+import { type RpcTransportKind, ShareRpcTarget } from "./share-rpc.ts"
 import { GuardedWebSocketTransport } from "./transport.ts"
 import { toWireError } from "./wire-errors.ts"
 
@@ -51,7 +52,7 @@ const sessionOptions: RpcSessionOptions = { onSendError: toWireError }
  * here and capnweb runs on the guarded transport. (The subprotocol answer alone would not need this: a header can
  * be added to its 101 response.)
  */
-function acceptWebSocket(subprotocol: string | undefined, target: ShareRpcTarget, limits: RpcLimits): Response {
+function acceptWebSocket(subprotocol: string | undefined, target: Target, limits: RpcLimits): Response {
   const pair = new WebSocketPair()
   const client = pair[0]
   const server = pair[1]
@@ -62,10 +63,22 @@ function acceptWebSocket(subprotocol: string | undefined, target: ShareRpcTarget
   return new Response(null, { status: 101, webSocket: client, headers })
 }
 
-/** capnweb over WebSocket (GET + Upgrade) and HTTP batch (POST) at /rpc, both behind the same gate. */
-export const rpcRoutes = new Hono<RpcEnv>().all("/", gate, limitBatchBody, async (c) => {
+type Target = ShareRpcTarget | SeedShareRpcTarget
+
+function serve(
+  c: Context<RpcEnv>,
+  target: (service: ShareService, origin: string, transport: RpcTransportKind) => Target,
+) {
   const accepted = c.get("accepted")
-  const target = new ShareRpcTarget(new ShareService(c.env), new URL(c.req.url).origin, accepted.kind)
-  if (accepted.kind === "websocket") return acceptWebSocket(accepted.subprotocol, target, rpcLimitsOf(c.env))
-  return serveBatch(c.req.raw, target, sessionOptions)
-})
+  const made = target(new ShareService(c.env), new URL(c.req.url).origin, accepted.kind)
+  if (accepted.kind === "websocket") return acceptWebSocket(accepted.subprotocol, made, rpcLimitsOf(c.env))
+  return serveBatch(c.req.raw, made, sessionOptions)
+}
+
+/**
+ * capnweb over WebSocket (GET + Upgrade) and HTTP batch (POST), both behind the same gate: our contract at /rpc, the
+ * seed's (for the fork's OpenCode client) at /rpc/share.
+ */
+export const rpcRoutes = new Hono<RpcEnv>()
+  .all("/", gate, limitBatchBody, (c) => serve(c, (...args) => new ShareRpcTarget(...args)))
+  .all("/share", gate, limitBatchBody, (c) => serve(c, (...args) => new SeedShareRpcTarget(...args)))

@@ -39,7 +39,7 @@ export class ShareRpcTarget extends RpcTarget implements ShareRpc {
   }
 
   createShare(sessionID: unknown, initialData?: unknown, creationKey?: unknown): Promise<ShareInfo> {
-    return this.#service.create({ sessionID, initialData, creationKey }, this.#origin)
+    return this.#service.create({ sessionID, initialData, creationKey }, this.#origin, { authenticated: true })
   }
 
   syncShare(shareID: unknown, secret: unknown, data: unknown, batchID?: unknown): Promise<SyncResult> {

@@ -23,8 +23,9 @@ import { pageFromR2 } from "../listing/r2-page.ts"
 import { publicOrigin } from "../settings/deployment.ts"
 import { limitsOf, type ServiceLimits } from "../settings/limits.ts"
 import { unwrap } from "../share-object/outcome.ts"
+import { claimSession, releaseSession } from "./session-claims.ts"
 import { identityFromKey, randomIdentity } from "./share-identity.ts"
-import { snapshotJson, snapshotStream } from "./snapshot-reader.ts"
+import { dataStream, snapshotJson, snapshotStream } from "./snapshot-reader.ts"
 import { parseOrThrow } from "./validate.ts"
 
 const PageQuerySchema = z.object({
@@ -53,22 +54,25 @@ export class ShareService {
    * Create a share (optionally with its first batch, so create + first sync is one round trip). With a creation
    * key, sending the same create again answers with the same share and does not apply the initial data twice.
    */
-  async create(input: unknown, requestOrigin: string): Promise<ShareInfo> {
+  async create(input: unknown, requestOrigin: string, caller: { authenticated: boolean }): Promise<ShareInfo> {
     const request = parseOrThrow(CreateRequestSchema, input, "request")
     const initialData = request.initialData ?? []
     this.checkBatch(initialData)
     // With a key, a retry names the same share, and its Durable Object answers it as a replay (see ShareObject.create).
     const { id, secret } =
       request.creationKey === undefined ? randomIdentity() : await identityFromKey(request.creationKey)
-    unwrap(
-      await this.stub(id).create({
-        shareID: id,
-        sessionID: request.sessionID,
-        secretHash: await sha256Hex(secret),
-        initialData,
-        now: Date.now(),
-      }),
-    )
+    const now = Date.now()
+    const claimed = !caller.authenticated && request.creationKey === undefined
+    if (claimed) await claimSession(this.env, request.sessionID, id, now)
+    const outcome = await this.stub(id).create({
+      shareID: id,
+      sessionID: request.sessionID,
+      secretHash: await sha256Hex(secret),
+      initialData,
+      now,
+    })
+    if (!outcome.ok && claimed) await releaseSession(this.env, request.sessionID, id)
+    unwrap(outcome)
     return { id, secret, url: `${publicOrigin(this.env, requestOrigin)}/share/${id}` }
   }
 
@@ -90,7 +94,9 @@ export class ShareService {
   async remove(shareID: unknown, input: unknown): Promise<DeleteResult> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const request = parseOrThrow(DeleteRequestSchema, input, "request")
-    return unwrap(await this.stub(id).remove({ shareID: id, secret: request.secret }))
+    const removed = unwrap(await this.stub(id).remove({ shareID: id, secret: request.secret }))
+    await releaseSession(this.env, removed.sessionID, id)
+    return { success: true }
   }
 
   /** Check a share's secret; used to hand out a capability bound to the share. */
@@ -124,6 +130,12 @@ export class ShareService {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const after = parseOrThrow(SinceSchema, since, "since")
     return snapshotStream(this.stub(id), id, after)
+  }
+
+  /** The share as upstream's flat `[{ type, data }]` list (what `opencode import <url>` reads), streamed. */
+  async getData(shareID: unknown): Promise<ReadableStream<Uint8Array>> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    return dataStream(this.stub(id), id)
   }
 
   async metadata(shareID: unknown): Promise<SessionIndex> {

@@ -70,13 +70,27 @@ async function* snapshotText(stub: ShareStub, head: FirstRead, budget: Budget, s
   yield `"metadata":${JSON.stringify(head.metadata)}}`
 }
 
+/** Rows of every page as `{"type":…,"data":<row>}` entries of one JSON array (after at least one entry). */
+async function* typedItems(type: string, pages: AsyncIterable<string[]>) {
+  for await (const rows of pages) {
+    for (const row of rows) yield `,{"type":"${type}","data":${row}}`
+  }
+}
+
 /**
- * The share as streamed JSON. The head is read before the stream starts, so an unknown share is still a 404; a
- * share deleted while its pages stream out ends the stream with an error.
+ * The share in upstream's `GET /api/share/:id/data` shape, which `opencode import <url>` reads: one flat list of
+ * sync items, `[{ type, data }]` (the session, each message, each part, the diff list, the model list).
  */
-export async function snapshotStream(stub: ShareStub, shareID: string, since?: number) {
-  const head = unwrap(await stub.readHead({ shareID, since, maxBytes: PAGE_BYTES }))
-  const pieces = snapshotText(stub, head, unbounded(), since)
+async function* dataText(stub: ShareStub, head: FirstRead) {
+  const budget = unbounded()
+  yield `[{"type":"session","data":${head.session}}`
+  yield* typedItems("message", rowPages(stub, head.id, "message", head.messages, budget))
+  yield* typedItems("part", rowPages(stub, head.id, "part", head.parts, budget))
+  yield `,{"type":"session_diff","data":[${head.diffs.join(",")}]}`
+  yield `,{"type":"model","data":[${head.models.join(",")}]}]`
+}
+
+function streamOf(pieces: AsyncGenerator<string>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -88,6 +102,20 @@ export async function snapshotStream(stub: ShareStub, shareID: string, since?: n
       await pieces.return(undefined)
     },
   })
+}
+
+/** The share as streamed upstream items (see `dataText`); an unknown share is a 404 before the stream starts. */
+export async function dataStream(stub: ShareStub, shareID: string) {
+  return streamOf(dataText(stub, unwrap(await stub.readHead({ shareID, maxBytes: PAGE_BYTES }))))
+}
+
+/**
+ * The share as streamed JSON. The head is read before the stream starts, so an unknown share is still a 404; a
+ * share deleted while its pages stream out ends the stream with an error.
+ */
+export async function snapshotStream(stub: ShareStub, shareID: string, since?: number) {
+  const head = unwrap(await stub.readHead({ shareID, since, maxBytes: PAGE_BYTES }))
+  return streamOf(snapshotText(stub, head, unbounded(), since))
 }
 
 /**

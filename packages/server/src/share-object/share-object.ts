@@ -77,7 +77,14 @@ export class ShareObject extends DurableObject<Env> {
         input.initialData.length === 0
           ? { version: 0, syncCount: 0 }
           : this.store.applyBatch(header, input.initialData, input.now, true)
-      return success({ success: true, ...applied, applied: input.initialData.length, duplicate: false, cost: NO_COST })
+      return success({
+        success: true,
+        ...applied,
+        applied: input.initialData.length,
+        duplicate: false,
+        refused: [],
+        cost: NO_COST,
+      })
     })
     if (!outcome.ok || outcome.value.duplicate) return outcome
     const result = { ...outcome.value, cost: this.sql.takeCost() }
@@ -93,6 +100,7 @@ export class ShareObject extends DurableObject<Env> {
       syncCount: header.sync_count,
       applied: 0,
       duplicate: true,
+      refused: [],
       version: header.version,
       cost: this.sql.takeCost(),
     })
@@ -110,13 +118,14 @@ export class ShareObject extends DurableObject<Env> {
       const mismatch = foreignItem(input.data, header.value.session_id)
       if (mismatch !== undefined) return failure("bad_request", mismatch)
       const seen = input.batchID === undefined ? undefined : this.store.findBatch(input.batchID)
-      if (seen !== undefined) return success({ ...seen, applied: 0, duplicate: true })
+      if (seen !== undefined) return success({ ...seen, applied: 0, duplicate: true, refused: [] })
       const applied = this.store.applyBatch(header.value, input.data, input.now, true)
       const result: SyncResult = {
         success: true,
         ...applied,
         applied: input.data.length,
         duplicate: false,
+        refused: [],
         cost: NO_COST,
       }
       if (input.batchID !== undefined) this.store.recordBatch(input.batchID, result)
@@ -131,7 +140,7 @@ export class ShareObject extends DurableObject<Env> {
     return success(result)
   }
 
-  async remove(input: AuthInput): Promise<Outcome<{ success: true }>> {
+  async remove(input: AuthInput): Promise<Outcome<{ success: true; sessionID: string }>> {
     const header = await this.authorize(input)
     if (!header.ok) return header
     // The legacy blob goes first: were it left, the next access would import the share again.
@@ -141,7 +150,7 @@ export class ShareObject extends DurableObject<Env> {
     this.store.forget()
     this.viewers.closeAll("share deleted")
     await this.listing.unpublish(input.shareID)
-    return success({ success: true })
+    return success({ success: true, sessionID: header.value.session_id })
   }
 
   /**
