@@ -51,7 +51,11 @@ describe("legacy records", () => {
     // The upgraded record names its server; the configured one must be the same for the token to go there.
     const file = join(tempDir(), "session.json")
     writeFileSync(file, JSON.stringify(snapshotFile(items)))
-    const synced = runCli(["sync", file], { CLOUDSESSION_URL: workerUrl, CLOUDSESSION_TOKEN: token, CLOUDSESSION_DB: db })
+    const synced = runCli(["sync", file], {
+      CLOUDSESSION_URL: workerUrl,
+      CLOUDSESSION_TOKEN: token,
+      CLOUDSESSION_DB: db,
+    })
     expect(synced.stderr).toBe("")
     expect(synced.status).toBe(0)
     const server = stateOf(await snapshotOf(created.id))

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers"
 import type { Env } from "../env.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
+import { migrate, type Schema, tableExists } from "../storage/migrations.ts"
 
 /**
  * Which share an unauthenticated create made for a session: one instance per session id (see
@@ -10,11 +11,22 @@ import { MeteredSql } from "../storage/metered-sql.ts"
  */
 export type Claim = { shareID: string; claimedAt: number }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS claim (
-  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-  share_id TEXT NOT NULL,
-  claimed_at INTEGER NOT NULL
-)`
+/** Numbered steps (see `Migration`); the table is made by the first claim, so a look-up leaves no storage. */
+const CLAIM_SCHEMA: Schema = {
+  migrations: [
+    {
+      step: 1,
+      statements: [
+        `CREATE TABLE claim (
+          singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+          share_id TEXT NOT NULL,
+          claimed_at INTEGER NOT NULL
+        )`,
+      ],
+    },
+  ],
+  unrecorded: () => 0,
+}
 
 type ClaimRow = { share_id: string; claimed_at: number }
 
@@ -33,7 +45,7 @@ export class SessionClaim extends DurableObject<Env> {
   async claim(input: { shareID: string; now: number; replacing?: string }): Promise<{ ok: true } | Claim> {
     const current = this.current()
     if (current !== undefined && current.shareID !== input.replacing) return current
-    this.sql.run(SCHEMA)
+    migrate(this.ctx.storage, this.sql, CLAIM_SCHEMA)
     this.sql.run(
       "INSERT INTO claim (singleton, share_id, claimed_at) VALUES (1, ?, ?) ON CONFLICT(singleton) DO UPDATE SET share_id = excluded.share_id, claimed_at = excluded.claimed_at",
       input.shareID,
@@ -49,8 +61,7 @@ export class SessionClaim extends DurableObject<Env> {
   }
 
   private current(): Claim | undefined {
-    const table = this.sql.first("SELECT 1 AS hit FROM sqlite_master WHERE type = 'table' AND name = 'claim'")
-    if (table === undefined) return undefined
+    if (!tableExists(this.sql, "claim")) return undefined
     const row = this.sql.first<ClaimRow>("SELECT share_id, claimed_at FROM claim WHERE singleton = 1")
     return row === undefined ? undefined : { shareID: row.share_id, claimedAt: row.claimed_at }
   }
