@@ -71,9 +71,9 @@ describe("creation keys over the JSON API", () => {
   })
 
   it("keeps ids and secrets random without a key", async () => {
-    const sessionID = uniqueSessionID("key_none")
-    const one = await created(await createWithKey(sessionID, undefined))
-    const two = await created(await createWithKey(sessionID, undefined))
+    // Two sessions: without a key or a token, a session gets one share (see upstream-client.test.ts).
+    const one = await created(await createWithKey(uniqueSessionID("key_none"), undefined))
+    const two = await created(await createWithKey(uniqueSessionID("key_none"), undefined))
     expect(two.id).not.toBe(one.id)
     expect(two.secret).not.toBe(one.secret)
   })
