@@ -12,6 +12,9 @@ export const PAGE_IDS = {
   messages: "messages",
 } as const
 
+/** Ids of the list page's elements, which its filter script finds. */
+export const LIST_IDS = { search: "search", noMatch: "no-match", sessions: "sessions" } as const
+
 const PARTS_PREFIX = "parts-"
 
 export function messageElementId(messageID: string): string {

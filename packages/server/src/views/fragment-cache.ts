@@ -1,5 +1,5 @@
 import { z } from "zod"
-import type { FragmentBatch } from "./fragments.tsx"
+import type { FragmentBatch } from "./fragment-batch.ts"
 
 /**
  * Right after a push every open page of a share asks for the same fragments: `since` the version it had, up to the

@@ -2,17 +2,10 @@ import { modelKey, type ShareSnapshot } from "@cloudsession/protocol"
 import type { JSX } from "hono/jsx/jsx-runtime"
 import { DiffsView } from "./diff-view.tsx"
 import { messageElementId, modelElementId, PAGE_IDS, partElementId, partsElementId } from "./dom-ids.ts"
+import type { Fragment, FragmentBatch } from "./fragment-batch.ts"
 import { MessageView } from "./message-view.tsx"
 import { PartView } from "./part-view.tsx"
 import { ModelView, SessionHead } from "./session-head.tsx"
-
-/**
- * A piece of the share page, re-rendered on the server for a live update. `id` is the element it replaces; when
- * no such element exists yet, it is inserted under `parent`, ordered by its `data-sort` key.
- */
-export type Fragment = { id: string; parent?: string; html: string }
-
-export type FragmentBatch = { version: number; fragments: Fragment[] }
 
 async function html(element: JSX.Element): Promise<string> {
   return String(await element.toString())

@@ -1,47 +1,15 @@
 import { Marked } from "marked"
-import xss, { type IFilterXSSOptions, type IWhiteList } from "xss"
+import xss, { type IFilterXSSOptions } from "xss"
+import { IMAGE_DATA, MARKDOWN_ALLOWED } from "./allow-list.ts"
 
 /**
  * Markdown → HTML for untrusted text (model output, tool output, user prompts). `marked` renders and passes raw
  * HTML through, so everything it produces goes through js-xss with a tight allow list: only the tags markdown
  * itself emits, no event handlers, no style, and URLs limited by js-xss to http(s)/mailto/relative. Images keep only
  * `data:image/` sources. Tags outside the list are escaped (shown as text) rather than dropped, so a prompt that
- * mentions `<script>` still reads the same. The live script's browser-side pass (client/sanitize.ts) is built from
- * this same list.
+ * mentions `<script>` still reads the same. The live script's browser-side pass (browser/sanitize.ts) is built from
+ * the same list (allow-list.ts).
  */
-export const MARKDOWN_ALLOWED: IWhiteList = {
-  a: ["href", "title"],
-  blockquote: [],
-  br: [],
-  code: [],
-  del: [],
-  em: [],
-  h1: [],
-  h2: [],
-  h3: [],
-  h4: [],
-  h5: [],
-  h6: [],
-  hr: [],
-  img: ["src", "alt", "title"],
-  li: [],
-  ol: ["start"],
-  p: [],
-  pre: [],
-  s: [],
-  strong: [],
-  table: [],
-  tbody: [],
-  td: ["align"],
-  th: ["align"],
-  thead: [],
-  tr: [],
-  ul: [],
-}
-
-/** The only image sources kept, here and in the browser: inline data, never a request. */
-export const IMAGE_DATA = /^data:image\//i
-
 // js-xss is CommonJS with exports assigned in loops, which ESM interop cannot always see as named exports; its
 // default export (the filter function) is the one entry point every bundler agrees on.
 const OPTIONS: IFilterXSSOptions = {

@@ -1,9 +1,9 @@
 import { type Message, type Part, partsByMessage, type ShareSnapshot } from "@cloudsession/protocol"
-import { LIVE_SCRIPT } from "./client/live.ts"
 import { DiffsView } from "./diff-view.tsx"
 import { PAGE_IDS } from "./dom-ids.ts"
 import { Layout } from "./layout.tsx"
 import { MessageView } from "./message-view.tsx"
+import { LIVE_SCRIPT } from "./page-scripts.generated.ts"
 import { ModelView, SessionHead } from "./session-head.tsx"
 
 type Thread = { id: string; message: Message | undefined; parts: Part[] }

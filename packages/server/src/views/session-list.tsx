@@ -1,7 +1,8 @@
 import type { SessionIndex } from "@cloudsession/protocol"
-import { SEARCH_SCRIPT } from "./client/search.ts"
+import { LIST_IDS } from "./dom-ids.ts"
 import { formatTime, isoTime, plural } from "./format.ts"
 import { Layout } from "./layout.tsx"
+import { SEARCH_SCRIPT } from "./page-scripts.generated.ts"
 
 type ListProps = {
   nonce: string
@@ -54,7 +55,7 @@ export function SessionList(props: ListProps) {
       <form method="get" action="/sessions">
         <input
           type="search"
-          id="search"
+          id={LIST_IDS.search}
           name="q"
           value={props.query}
           maxlength={200}
@@ -62,12 +63,12 @@ export function SessionList(props: ListProps) {
           aria-label="Filter sessions"
         />
       </form>
-      <ul class="sessions" id="sessions">
+      <ul class="sessions" id={LIST_IDS.sessions}>
         {props.sessions.map((entry) => (
           <Row entry={entry} />
         ))}
       </ul>
-      <p class="empty" id="no-match" hidden>
+      <p class="empty" id={LIST_IDS.noMatch} hidden>
         No session on this page matches.
       </p>
       {props.sessions.length === 0 ? (
