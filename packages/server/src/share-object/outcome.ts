@@ -14,6 +14,12 @@ export function failure<T>(code: ErrorCode, message: string): Outcome<T> {
   return { ok: false, code, message }
 }
 
+/** An HTTP answer of the object (its viewers' socket upgrades) in the API's one error shape. */
+export function errorJson(code: ErrorCode, message: string): Response {
+  const error = new ShareError(code, message)
+  return Response.json(error.toBody(), { status: error.status })
+}
+
 /** The value of a successful outcome; a failure becomes the ShareError it describes. */
 export function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value

@@ -6,7 +6,7 @@ import { ListingPublisher } from "../listing/publisher.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
 import { foreignItem } from "./consistency.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
-import { failure, type Outcome, success } from "./outcome.ts"
+import { errorJson, failure, type Outcome, success } from "./outcome.ts"
 import type { ShareRow } from "./rows.ts"
 import { type FirstRead, indexEntryOf, type PagedTable, type PageKey, type RowsPage, ShareStore } from "./store.ts"
 import { Viewers } from "./viewers.ts"
@@ -197,8 +197,7 @@ export class ShareObject extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const shareID = new URL(request.url).searchParams.get("share") ?? ""
     const header = await this.load(shareID)
-    if (header === undefined)
-      return Response.json({ error: { code: "not_found", message: "share not found" } }, { status: 404 })
+    if (header === undefined) return errorJson("not_found", "share not found")
     return this.viewers.accept(request, header.version)
   }
 

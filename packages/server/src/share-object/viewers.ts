@@ -1,3 +1,5 @@
+import { errorJson } from "./outcome.ts"
+
 /** Most live viewers one share accepts; further sockets are refused with 429 rather than slowing everyone. */
 export const MAX_VIEWERS_PER_SHARE = 200
 /** Most viewer sockets one client may hold on a share, so a single client cannot take every slot above. */
@@ -30,7 +32,7 @@ function ipv6Prefix(ip: string): string {
 }
 
 function tooMany(message: string): Response {
-  return Response.json({ error: { code: "too_many_requests", message } }, { status: 429 })
+  return errorJson("too_many_requests", message)
 }
 
 /** What a viewer socket receives: the share's version on connect and after each applied batch, nothing more. */
@@ -49,10 +51,7 @@ export class Viewers {
 
   accept(request: Request, version: number): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return Response.json(
-        { error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } },
-        { status: 426 },
-      )
+      return errorJson("upgrade_required", "expected a WebSocket upgrade")
     }
     if (this.ctx.getWebSockets().length >= MAX_VIEWERS_PER_SHARE) return tooMany("too many viewers on this share")
     // Tagged by client, so counting a client's sockets survives hibernation and needs no bookkeeping of ours.
