@@ -8,6 +8,7 @@ import { HttpApi } from "./http.ts"
 import { machine } from "./machine.ts"
 import { concurrency } from "./scenarios/concurrency.ts"
 import { fanOut } from "./scenarios/fan-out.ts"
+import { opencodeLatency } from "./scenarios/opencode-latency.ts"
 import { pipelining } from "./scenarios/pipelining.ts"
 import { restart } from "./scenarios/restart.ts"
 import { rpcVsHttp } from "./scenarios/rpc-vs-http.ts"
@@ -37,6 +38,20 @@ async function main() {
 
 async function runScenarios(scratch: string) {
   const results: Record<string, unknown> = { machine: ranOn, startedAt: new Date().toISOString() }
+  // `BENCH_ONLY=opencode npm run bench`: only the OpenCode scenario (it needs no other scenario's set-up).
+  if (process.env.BENCH_ONLY !== "opencode") await runServerScenarios(scratch, results)
+  results.opencodeLatency = section(
+    "7. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",
+    await opencodeLatency(scratch, TOKEN),
+  )
+  const only = process.env.BENCH_ONLY === "opencode"
+  const out = process.env.BENCH_RESULTS ?? resolve(here, only ? "results/opencode-only.json" : "results/latest.json")
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
+  console.log(`\nwritten to ${out}`)
+}
+
+async function runServerScenarios(scratch: string, results: Record<string, unknown>) {
   const worker = await startLocalWorker({ persistTo: join(scratch, "main"), vars: { RPC_TOKENS: TOKEN } })
   const api = new HttpApi(worker.url)
   const connection = await connect({ url: worker.url, token: TOKEN })
@@ -66,10 +81,6 @@ async function runScenarios(scratch: string) {
     "5. Restart: the Worker stopped and started during a 5 000-part upload",
     await restart(join(scratch, "restart"), scratch, TOKEN),
   )
-  const out = process.env.BENCH_RESULTS ?? resolve(here, "results/latest.json")
-  mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
-  console.log(`\nwritten to ${out}`)
 }
 
 await main()

@@ -9,8 +9,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     environment: "node",
-    testTimeout: 120_000,
-    hookTimeout: 90_000,
+    testTimeout: 240_000,
+    hookTimeout: 180_000,
     // OpenCode processes are heavy on a small machine: one file at a time.
     fileParallelism: false,
   },

@@ -29,7 +29,7 @@ export type ShareInfo = { id: string; url: string; secret: string }
 
 export type UnshareResult = "deleted" | "already-gone" | "not-here"
 
-type Creation = { buffered: SyncData[]; done: Promise<ShareInfo> }
+type Creation = { done: Promise<ShareInfo> }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
@@ -60,6 +60,10 @@ export class LiveShare {
   readonly #parts = new LiveParts()
   readonly #queues = new Map<string, SyncQueue>()
   readonly #creating = new Map<string, Creation>()
+  /** Changes held back while a session's snapshot is read, sent right after it (see `#hold`). */
+  readonly #held = new Map<string, SyncData[]>()
+  /** Sessions shared by OpenCode's own HTTP client that this process has brought up to date once. */
+  readonly #resynced = new Set<string>()
   /** Whether a session's record names this server; read from the table once per session, then kept current. */
   readonly #sharedHere = new Map<string, boolean>()
   readonly #reported = new Set<string>()
@@ -104,23 +108,48 @@ export class LiveShare {
       this.#store.shares.remove(sessionID)
       this.#sharedHere.set(sessionID, false)
     }
-    const creation: Creation = { buffered: [], done: Promise.resolve({ id: "", url: "", secret: "" }) }
-    creation.done = this.#create(sessionID, creation).finally(() => this.#creating.delete(sessionID))
-    this.#creating.set(sessionID, creation)
-    return creation.done
+    const done = this.#hold(sessionID, async (items) => {
+      await this.#client.share(sessionID, items)
+      const row = this.#store.shares.get(sessionID)
+      if (row === undefined) throw new Error(`the share of ${sessionID} was not recorded`)
+      this.#sharedHere.set(sessionID, true)
+      this.#log("info", `shared ${sessionID} at ${row.url}`)
+      return infoOf(row)
+    }).finally(() => this.#creating.delete(sessionID))
+    this.#creating.set(sessionID, { done })
+    return done
   }
 
-  async #create(sessionID: string, creation: Creation): Promise<ShareInfo> {
-    const items = await this.#source.snapshot(sessionID)
-    await this.#client.share(sessionID, items)
-    const row = this.#store.shares.get(sessionID)
-    if (row === undefined) throw new Error(`the share of ${sessionID} was not recorded`)
-    // In the same turn as the record becomes visible to `handle`: no change can slip between the two.
-    this.#sharedHere.set(sessionID, true)
-    this.#creating.delete(sessionID)
-    if (creation.buffered.length > 0) this.#queue(sessionID).push(...creation.buffered)
-    this.#log("info", `shared ${sessionID} at ${row.url}`)
-    return infoOf(row)
+  /**
+   * Read the whole session and hand it to `send`, holding back the changes OpenCode reports meanwhile; they go to
+   * the queue right after, in the same turn as `send` finished, so none falls between the snapshot and the share.
+   * (The last event about an item always carries its latest state, so replaying them over the snapshot is safe.)
+   */
+  async #hold<T>(sessionID: string, send: (items: SyncData[]) => Promise<T>): Promise<T> {
+    const held: SyncData[] = []
+    this.#held.set(sessionID, held)
+    try {
+      const result = await send(await this.#source.snapshot(sessionID))
+      this.#held.delete(sessionID)
+      if (held.length > 0) this.#queue(sessionID).push(...held)
+      return result
+    } finally {
+      this.#held.delete(sessionID)
+    }
+  }
+
+  /**
+   * A share OpenCode's own HTTP client made (before the plugin) may miss what that client never sent (it drops
+   * what is unsent at exit): the first change of such a session in this process sends the whole session once.
+   */
+  #resyncLegacy(sessionID: string): boolean {
+    if (this.#resynced.has(sessionID)) return false
+    this.#resynced.add(sessionID)
+    if (this.#store.shares.get(sessionID)?.source === "rpc") return false
+    void this.#hold(sessionID, async (items) => this.#queue(sessionID).push(...items)).catch((error: unknown) =>
+      this.#report(error),
+    )
+    return true
   }
 
   /** Unshare the session whose share has this id (OpenCode's share client knows shares by id). */
@@ -195,17 +224,21 @@ export class LiveShare {
   }
 
   #wanted(sessionID: string): boolean {
-    return this.#creating.has(sessionID) || this.#isSharedHere(sessionID)
+    return this.#held.has(sessionID) || this.#isSharedHere(sessionID)
   }
 
   #deliver(sessionID: string, items: SyncData[]): void {
     if (this.#closed) return
-    const creation = this.#creating.get(sessionID)
-    if (creation !== undefined) {
-      creation.buffered.push(...items)
+    const held = this.#held.get(sessionID)
+    if (held !== undefined) {
+      held.push(...items)
       return
     }
     if (!this.#isSharedHere(sessionID)) return
+    if (this.#resyncLegacy(sessionID)) {
+      this.#held.get(sessionID)?.push(...items)
+      return
+    }
     this.#queue(sessionID).push(...items)
   }
 

@@ -11,7 +11,9 @@ import type { AddressInfo } from "node:net"
  * - the user's prompt contains `[[bash <command>]]`: some reasoning, then a `bash` tool call running `<command>`;
  * - otherwise: some reasoning, then text echoing the prompt.
  *
- * `[[chunks N every MS]]` in the prompt streams the text in N chunks MS milliseconds apart (for the benchmark).
+ * `[[chunks N every MS]]` in the prompt streams the text in N chunks MS milliseconds apart; `[[count N every MS]]`
+ * streams the words ` w1` … ` wN`, MS milliseconds apart, and no reasoning (the benchmark finds each word again in
+ * a viewer's page).
  * Title requests (OpenCode's small model, asked to name the session) get a short title.
  */
 export type MockLlm = {
@@ -79,6 +81,11 @@ function script(request: ChatRequest): Script {
     })
     const fragments = split(args, 3)
     return { chunks: [...reasoning, ...fragments.map((fragment, i) => call(fragment, i === 0))], delayMs: 5 }
+  }
+  const counted = /\[\[count (\d+) every (\d+)\]\]/.exec(prompt)
+  if (counted?.[1] !== undefined && counted[2] !== undefined) {
+    const words = Array.from({ length: Number(counted[1]) }, (_, index) => ({ delta: { content: ` w${index + 1}` } }))
+    return { chunks: words, delayMs: Number(counted[2]) }
   }
   const paced = /\[\[chunks (\d+) every (\d+)\]\]/.exec(prompt)
   const pieces = paced?.[1] !== undefined ? Number(paced[1]) : 5

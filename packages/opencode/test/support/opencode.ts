@@ -242,12 +242,16 @@ export async function serveOpencode(project: Project, env: Record<string, string
     "opencode serve to answer",
     async () => {
       if (child.exitCode !== null) throw new Error(`opencode serve exited ${child.exitCode}: ${output.stderr()}`)
-      return fetch(`${url}/session/status`, { headers: { "x-opencode-directory": project.dir } }).then(
+      // The first request for the directory boots OpenCode's instance for it (plugins included): allow for that.
+      return fetch(`${url}/session/status`, {
+        headers: { "x-opencode-directory": project.dir },
+        signal: AbortSignal.timeout(10_000),
+      }).then(
         (response) => response.ok || undefined,
         () => undefined,
       )
     },
-    60_000,
+    120_000,
   )
   return {
     url,

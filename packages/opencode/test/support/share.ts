@@ -63,3 +63,15 @@ export function expectShareEqualsSession(share: ShareJson, session: SessionExpor
   expect(byId(share.messages)).toEqual(byId(messages))
   expect(byId(share.parts)).toEqual(byId(parts))
 }
+
+export type Exported = SessionExport["messages"]
+
+/** The same comparison as a predicate, for polling while OpenCode may still publish a turn's last updates. */
+export function shareEquals(share: ShareJson | undefined, messages: Exported): boolean {
+  if (share === undefined) return false
+  const expectedMessages = JSON.stringify(byId(messages.map((message) => message.info)))
+  const expectedParts = JSON.stringify(byId(messages.flatMap((message) => message.parts)))
+  return (
+    JSON.stringify(byId(share.messages)) === expectedMessages && JSON.stringify(byId(share.parts)) === expectedParts
+  )
+}
