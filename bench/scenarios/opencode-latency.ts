@@ -101,9 +101,13 @@ async function measure(
       await prompt(served, session.id, `turn ${turn} [[count ${WORDS} every ${WORD_EVERY_MS}]]`)
       // The next turn starts once this one is on the page (bounded: a missed word counts as missed).
       await page
-        .waitForFunction(`window.__marks.filter((mark) => mark[2] >= ${WORDS}).length > ${turn}`, undefined, {
-          timeout: 15_000,
-        })
+        .waitForFunction(
+          `new Set(window.__marks.filter((m) => m[2] >= ${WORDS}).map((m) => m[1])).size > ${turn}`,
+          undefined,
+          {
+            timeout: 15_000,
+          },
+        )
         .catch(() => {})
     }
     const marks = (await page.evaluate("window.__marks")) as Mark[]

@@ -1,13 +1,21 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { freePort } from "../../../server/scripts/local-worker.mjs"
 
-export const packageDir = resolve(import.meta.dirname, "../..")
-const repoDir = resolve(packageDir, "../..")
+/** The repository root: found upwards from this file, which the benchmark also runs from its bundle elsewhere. */
+function repositoryRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "packages", "opencode", "package.json"))) return dir
+  }
+  throw new Error(`no cloudsession checkout above ${start}`)
+}
+
+const repoDir = repositoryRoot(import.meta.dirname)
+export const packageDir = join(repoDir, "packages", "opencode")
 /** The `opencode` binary npm installed from `opencode-ai` (its platform package is an optional dependency). */
 export const opencodeBin = join(repoDir, "node_modules", ".bin", "opencode")
 /** The plugin as OpenCode loads it: its entry module, a TypeScript file Bun runs as it is. */
@@ -203,16 +211,7 @@ export async function runOpencode(
   return { code, stdout: output.stdout(), stderr: output.stderr(), ms: Date.now() - started }
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, "127.0.0.1")
-  await once(server, "listening")
-  const address = server.address()
-  const port = typeof address === "object" && address !== null ? address.port : 0
-  server.close()
-  await once(server, "close")
-  return port
-}
+export { freePort }
 
 export type Served = {
   url: string
