@@ -6,6 +6,7 @@ import { connect } from "@cloudsession/client"
 import { startLocalWorker } from "../packages/server/scripts/local-worker.mjs"
 import { HttpApi } from "./http.ts"
 import { machine } from "./machine.ts"
+import { bigSessionShare } from "./scenarios/big-session.ts"
 import { concurrency } from "./scenarios/concurrency.ts"
 import { fanOut } from "./scenarios/fan-out.ts"
 import { opencodeLatency } from "./scenarios/opencode-latency.ts"
@@ -77,6 +78,10 @@ async function runServerScenarios(scratch: string, results: Record<string, unkno
       await concurrency(api, TOKEN),
     )
     results.fanOut = section("6. Viewer fan-out: 100 viewer sockets on one share, 30 syncs", await fanOut(api))
+    results.bigSession = section(
+      "7. A 100 MiB session (10 000 parts, 20 over 1 MiB): upstream's one POST vs /rpc batches, Worker peak RSS",
+      await bigSessionShare(worker.url, connection, join(scratch, "big-session.db")),
+    )
   } finally {
     connection.close()
     await worker.stop()

@@ -118,6 +118,7 @@ function acknowledgeFirst(
     bytes: first.bytes,
     duplicate: result.value.duplicate,
     remaining: store.outbox.count(sessionID),
+    refused: result.value.refused ?? [],
   })
   return []
 }

@@ -3,15 +3,30 @@
  * the client uses the same numbers to size its batches so it never sends something the server would refuse.
  */
 export const LIMITS = {
-  /** Largest JSON body accepted by any HTTP endpoint, and the budget the client packs a batch into. */
-  maxBodyBytes: 4 * 1024 * 1024,
   /**
-   * Largest single item (one part, message, session, diff list or model list), JSON-encoded. A Durable Object's
-   * SQLite refuses strings and rows over 2 MB; refusing early gives the sender a 413 it can act on, not a 500.
+   * Largest JSON body of a create or delete, and of one RPC batch (a WebSocket message or HTTP batch carries one
+   * call): capnweb parses a message whole, so this bounds the Worker's memory on those paths.
    */
-  maxItemBytes: 1024 * 1024,
-  /** Most items in one sync batch. */
-  maxBatchItems: 1000,
+  maxBodyBytes: 8 * 1024 * 1024,
+  /**
+   * Largest `POST /api/share/:id/sync` body: the Workers request limit (100 MB). Upstream OpenCode sends a session's
+   * whole history in one sync; the body is read as a stream, item by item, and applied in bounded pieces.
+   */
+  maxSyncBodyBytes: 100 * 1000 * 1000,
+  /** Most items one streamed sync may hold (a 100 MB body of the smallest items). */
+  maxSyncItems: 500_000,
+  /**
+   * Largest single item (one part, message, session, diff list or model list), JSON-encoded. The Worker holds one
+   * item at a time while it is checked and encoded (about three copies in 128 MB).
+   */
+  maxItemBytes: 16 * 1024 * 1024,
+  /**
+   * Largest row text kept in the share's SQLite (a Durable Object's SQLite refuses strings and rows over 2 MB); a
+   * bigger message, part or diff entry is put in R2 and its row keeps the key.
+   */
+  maxInlineRowBytes: 1024 * 1024,
+  /** Most items in one sync batch over RPC, or in a create's initial data. */
+  maxBatchItems: 10_000,
   /** Longest id (session, message, part, model) we store. */
   maxIdLength: 256,
   /** Most entries a single `session_diff` or `model` item may carry. */

@@ -9,6 +9,9 @@ export const ShareInfoSchema = z.object({
 })
 export type ShareInfo = z.infer<typeof ShareInfoSchema>
 
+/** A create's answer: the share, and (when its initial data had any) the items that were not stored, and why. */
+export type CreatedShare = ShareInfo & { refused?: RefusedItem[] }
+
 /** Lightweight listing entry, stored in R2 at `index/<id>` (same shape as the seed's). */
 export type SessionIndex = {
   id: string

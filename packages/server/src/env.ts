@@ -29,6 +29,9 @@ export type Env = {
   /** Optional overrides of the protocol's default limits. */
   MAX_BODY_BYTES?: string
   MAX_BATCH_ITEMS?: string
+  /** Largest streamed sync body and its most items (lower only); defaults in `LIMITS`. */
+  MAX_SYNC_BODY_BYTES?: string
+  MAX_SYNC_ITEMS?: string
   /** Most row text a share page renders (lower only); default `PAGE_RENDER_BYTES`. */
   MAX_PAGE_BYTES?: string
   /** Largest WebSocket message / HTTP batch body accepted on /rpc (lower only); default in `RPC_LIMITS`. */

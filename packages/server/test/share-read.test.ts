@@ -19,7 +19,7 @@ describe("reading a share in pages", () => {
         // ~3 rows a page: the budget is in characters of JSON, and each part is about 100 of them.
         const page = unwrap(await instance.readRows({ shareID: share.id, table: "part", after, maxBytes: 250 }))
         seen.push({ rows: page.rows.length, next: page.next })
-        ids.push(...page.rows.map((row) => (JSON.parse(row) as Part).id))
+        ids.push(...page.rows.map((row) => (JSON.parse(String(row)) as Part).id))
         if (page.next === undefined) return { seen, ids }
         after = page.next
       }

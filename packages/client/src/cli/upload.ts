@@ -19,6 +19,15 @@ export function uploadCommand(name: string, description: string): Command {
 }
 
 /** Run an upload with progress sized to what will go out: the session's pending batches plus its coalesced items. */
+/** One line for the items of a batch the server did not store (the others it did): which ones, and why. */
+export function describeRefused(event: BatchSent): string {
+  const shown = event.refused
+    .slice(0, 3)
+    .map((item) => `#${item.index} ${item.type ?? "item"} (${item.code}): ${item.reason}`)
+  const more = event.refused.length > shown.length ? `; and ${event.refused.length - shown.length} more` : ""
+  return `cloudsession: server refused ${event.refused.length} of ${event.items} items of ${event.sessionID}: ${shown.join("; ")}${more}`
+}
+
 export async function withUploadProgress<T>(
   store: ShareStore,
   session: { sessionID: string; items: SyncData[] },
@@ -30,6 +39,7 @@ export async function withUploadProgress<T>(
   try {
     // Replays of other sessions' pending batches report through the same callback; they are not this upload.
     return await upload((event) => {
+      if (event.refused.length > 0) process.stderr.write(`${describeRefused(event)}\n`)
       if (event.sessionID === session.sessionID) progress.onBatch(event)
     })
   } finally {

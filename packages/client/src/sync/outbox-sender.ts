@@ -1,4 +1,4 @@
-import type { ErrorCode, ShareRpc, SyncResult } from "@cloudsession/protocol"
+import type { ErrorCode, RefusedItem, ShareRpc, SyncResult } from "@cloudsession/protocol"
 import type { RpcStub } from "capnweb"
 import { backoffDelay, sleep } from "../connection/backoff.ts"
 import {
@@ -29,6 +29,8 @@ export type BatchSent = {
   duplicate: boolean
   /** Batches of this session still waiting after this one. */
   remaining: number
+  /** Items of this batch the server did not store (the rest of the batch it did), each with its reason. */
+  refused: RefusedItem[]
 }
 
 /** A batch the server refused for its content (too large, malformed): taken out of the outbox so later ones flow. */
@@ -189,6 +191,7 @@ export class OutboxSender {
         bytes: row.bytes,
         duplicate: result.duplicate,
         remaining: this.#store.outbox.count(sessionID),
+        refused: result.refused ?? [],
       })
     }
     if (summary.batches > 0) this.#store.shares.markSynced(sessionID)

@@ -8,6 +8,11 @@ export type BatchBudget = {
   /** Encoded JSON bytes of one batch's items. */
   maxBytes: number
   maxItems: number
+  /**
+   * Largest single item: one bigger than `maxBytes` travels alone in its own batch, as long as it fits one RPC
+   * message (the server's `maxBodyBytes`, less room for the envelope). Absent: `maxBytes`.
+   */
+  maxItemBytes?: number
 }
 
 /**
@@ -18,6 +23,7 @@ export type BatchBudget = {
 export const DEFAULT_BUDGET: BatchBudget = {
   maxBytes: Math.min(1024 * 1024, Math.floor(LIMITS.maxBodyBytes * 0.9)),
   maxItems: LIMITS.maxBatchItems,
+  maxItemBytes: Math.floor(LIMITS.maxBodyBytes * 0.9),
 }
 
 /** One item alone is bigger than a batch may be: it can never be sent, so say which one. */
@@ -39,7 +45,8 @@ export type Oversized = { item: SyncData; error: ItemTooLargeError }
 /** An item alone over the byte budget can never travel; the others must not wait for it. */
 function oversized(item: SyncData, budget: BatchBudget): ItemTooLargeError | undefined {
   const size = encodedSize(item)
-  return size + 2 > budget.maxBytes ? new ItemTooLargeError(itemKey(item), size, budget.maxBytes) : undefined
+  const limit = Math.max(budget.maxBytes, budget.maxItemBytes ?? budget.maxBytes)
+  return size + 2 > limit ? new ItemTooLargeError(itemKey(item), size, limit) : undefined
 }
 
 /** Split items into those that fit a batch and those that never will. */
@@ -70,8 +77,9 @@ export function packBatches(
     if (tooLarge !== undefined) throw tooLarge
     const size = encodedSize(item)
     const separator = current.items.length > 0 ? 1 : 0
+    // An item over the batch budget (but within the item limit) fills a batch of its own.
     const fits = current.items.length < budget.maxItems && current.bytes + separator + size <= budget.maxBytes
-    if (!fits) {
+    if (!fits && current.items.length > 0) {
       batches.push(current)
       current = { batchID: makeID(), items: [], bytes: 2 }
     }

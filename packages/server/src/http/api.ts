@@ -10,8 +10,9 @@ export const apiRoutes = new Hono<CreateEnv>()
     const caller = { authenticated: c.get("authenticated") }
     return c.json(await service.create(await jsonBody(c), new URL(c.req.url).origin, caller), 201)
   })
-  .post("/share/:id/sync", limitBody, async (c) => {
-    return c.json(await new ShareService(c.env).sync(c.req.param("id"), await jsonBody(c)))
+  .post("/share/:id/sync", async (c) => {
+    // Read as a stream, whatever its size up to the limit (upstream sends a session's whole history at once).
+    return c.json(await new ShareService(c.env).syncStream(c.req.param("id"), c.req.raw.body))
   })
   .get("/share/:id", async (c) => {
     const stream = await new ShareService(c.env).getStream(c.req.param("id"), c.req.query("since"))

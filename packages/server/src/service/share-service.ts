@@ -1,4 +1,5 @@
 import {
+  type CreatedShare,
   CreateRequestSchema,
   DeleteRequestSchema,
   type DeleteResult,
@@ -9,9 +10,7 @@ import {
   type SessionPage,
   ShareError,
   ShareIdSchema,
-  type ShareInfo,
   type ShareSnapshot,
-  type SyncData,
   SyncRequestSchema,
   type SyncResult,
 } from "@cloudsession/protocol"
@@ -26,6 +25,8 @@ import { unwrap } from "../share-object/outcome.ts"
 import { claimSession, releaseSession } from "./session-claims.ts"
 import { identityFromKey, randomIdentity } from "./share-identity.ts"
 import { dataStream, snapshotJson, snapshotStream } from "./snapshot-reader.ts"
+import { SyncApplier } from "./sync-applier.ts"
+import { syncFromStream } from "./sync-intake.ts"
 import { parseOrThrow } from "./validate.ts"
 
 const PageQuerySchema = z.object({
@@ -54,10 +55,10 @@ export class ShareService {
    * Create a share (optionally with its first batch, so create + first sync is one round trip). With a creation
    * key, sending the same create again answers with the same share and does not apply the initial data twice.
    */
-  async create(input: unknown, requestOrigin: string, caller: { authenticated: boolean }): Promise<ShareInfo> {
-    const request = parseOrThrow(CreateRequestSchema, input, "request")
+  async create(input: unknown, requestOrigin: string, caller: { authenticated: boolean }): Promise<CreatedShare> {
+    const request = parseOrThrow(this.createSchema(), input, "request")
     const initialData = request.initialData ?? []
-    this.checkBatch(initialData)
+    this.checkTotal(initialData)
     // With a key, a retry names the same share, and its Durable Object answers it as a replay (see ShareObject.create).
     const { id, secret } =
       request.creationKey === undefined ? randomIdentity() : await identityFromKey(request.creationKey)
@@ -68,27 +69,43 @@ export class ShareService {
       shareID: id,
       sessionID: request.sessionID,
       secretHash: await sha256Hex(secret),
-      initialData,
       now,
     })
     if (!outcome.ok && claimed) await releaseSession(this.env, request.sessionID, id)
-    unwrap(outcome)
-    return { id, secret, url: `${publicOrigin(this.env, requestOrigin)}/share/${id}` }
+    const created = unwrap(outcome)
+    const info = { id, secret, url: `${publicOrigin(this.env, requestOrigin)}/share/${id}` }
+    // A replayed create (same key) applied its initial data the first time.
+    if (created.duplicate || initialData.length === 0) return info
+    const result = await this.applyItems(id, secret, initialData)
+    return result.refused.length === 0 ? info : { ...info, refused: result.refused }
   }
 
+  /** A sync whose items are already parsed (RPC, or a JSON body): each item is checked on its own. */
   async sync(shareID: unknown, input: unknown): Promise<SyncResult> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
-    const request = parseOrThrow(SyncRequestSchema, input, "request")
-    this.checkBatch(request.data)
-    return unwrap(
-      await this.stub(id).sync({
-        shareID: id,
-        secret: request.secret,
-        data: request.data,
-        batchID: request.batchID,
-        now: Date.now(),
-      }),
-    )
+    const request = parseOrThrow(this.syncSchema(), input, "request")
+    this.checkTotal(request.data)
+    return this.applyItems(id, request.secret, request.data, request.batchID)
+  }
+
+  /** `POST /api/share/:id/sync` read as a stream: a body of upstream's full-sync size, applied in bounded pieces. */
+  async syncStream(shareID: unknown, body: ReadableStream<Uint8Array> | null): Promise<SyncResult> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    return syncFromStream(this.stub(id), this.env.SESSIONS_STORE, id, body, this.limits)
+  }
+
+  private async applyItems(shareID: string, secret: string, items: unknown[], batchID?: string) {
+    const applier = await SyncApplier.open(this.stub(shareID), this.env.SESSIONS_STORE, shareID, secret, batchID)
+    for (const [index, item] of items.entries()) await applier.add(index, item, encodedSize(item))
+    return applier.finish()
+  }
+
+  private syncSchema() {
+    return SyncRequestSchema.extend({ data: z.array(z.unknown()).max(this.limits.maxBatchItems) })
+  }
+
+  private createSchema() {
+    return CreateRequestSchema.extend({ initialData: z.array(z.unknown()).max(this.limits.maxBatchItems).optional() })
   }
 
   async remove(shareID: unknown, input: unknown): Promise<DeleteResult> {
@@ -111,7 +128,7 @@ export class ShareService {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const after = parseOrThrow(SinceSchema, since, "since")
     // Every row was validated when it was written; the text is the snapshot's own JSON.
-    return JSON.parse((await snapshotJson(this.stub(id), id, after)).text) as ShareSnapshot
+    return JSON.parse((await snapshotJson(this.source(id), id, after)).text) as ShareSnapshot
   }
 
   /**
@@ -121,7 +138,7 @@ export class ShareService {
    */
   async getForPage(shareID: unknown): Promise<{ snapshot: ShareSnapshot; complete: boolean }> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
-    const read = await snapshotJson(this.stub(id), id, undefined, this.limits.maxPageBytes)
+    const read = await snapshotJson(this.source(id), id, undefined, this.limits.maxPageBytes)
     return { snapshot: JSON.parse(read.text) as ShareSnapshot, complete: read.complete }
   }
 
@@ -129,13 +146,13 @@ export class ShareService {
   async getStream(shareID: unknown, since?: unknown): Promise<ReadableStream<Uint8Array>> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const after = parseOrThrow(SinceSchema, since, "since")
-    return snapshotStream(this.stub(id), id, after)
+    return snapshotStream(this.source(id), id, after)
   }
 
   /** The share as upstream's flat `[{ type, data }]` list (what `opencode import <url>` reads), streamed. */
   async getData(shareID: unknown): Promise<ReadableStream<Uint8Array>> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
-    return dataStream(this.stub(id), id)
+    return dataStream(this.source(id), id)
   }
 
   async metadata(shareID: unknown): Promise<SessionIndex> {
@@ -168,27 +185,18 @@ export class ShareService {
   }
 
   /**
-   * Bounds the schema cannot express: a deployment's lower item cap, each item's encoded size (SQLite in a Durable
-   * Object refuses rows over 2 MB), and the batch's encoded size (the RPC path has no HTTP body limit in front).
+   * A parsed batch's encoded size (the RPC path has no HTTP body limit in front, only the message limit); each
+   * item's own bounds are checked one by one, so one bad item is refused alone (see `SyncApplier`).
    */
-  private checkBatch(data: SyncData[]): void {
-    if (data.length > this.limits.maxBatchItems) {
-      throw new ShareError("bad_request", `a batch holds at most ${this.limits.maxBatchItems} items`)
-    }
-    let total = 0
-    for (const [index, item] of data.entries()) {
-      const bytes = encodedSize(item)
-      if (bytes > LIMITS.maxItemBytes) {
-        throw new ShareError(
-          "payload_too_large",
-          `item ${index} (${item.type}) is ${bytes} bytes; one item is at most ${LIMITS.maxItemBytes} bytes`,
-        )
-      }
-      total += bytes
-    }
+  private checkTotal(data: unknown[]): void {
+    const total = data.reduce<number>((sum, item) => sum + encodedSize(item), 0)
     if (total > this.limits.maxBodyBytes) {
       throw new ShareError("payload_too_large", `a batch is at most ${this.limits.maxBodyBytes} bytes (got ${total})`)
     }
+  }
+
+  private source(shareID: string) {
+    return { stub: this.stub(shareID), bucket: this.env.SESSIONS_STORE }
   }
 
   private stub(shareID: string) {

@@ -46,7 +46,7 @@ export function legacyBlobKey(shareID: string): string {
 }
 
 function storable(value: unknown): boolean {
-  return encodedSize(value) <= LIMITS.maxItemBytes
+  return encodedSize(value) <= LIMITS.maxInlineRowBytes
 }
 
 function valid<T>(schema: z.ZodType<T>, values: unknown[]): T[] {

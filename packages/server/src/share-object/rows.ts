@@ -16,4 +16,19 @@ export type ShareRow = {
   model_count: number
 }
 
-export type DataRow = { data: string }
+export type DataRow = { data: string | null; blob: string | null }
+
+/** A stored row's JSON: inline text, or the R2 key it was put under (too big for a SQLite row, see `maxInlineRowBytes`). */
+export type RowData = { text: string } | { blob: string }
+
+/** What a sync writes, already encoded by the Worker: the Durable Object only stores it. */
+export type RowWrite =
+  | { table: "session"; text: string }
+  | { table: "message"; key: string; data: RowData }
+  | { table: "part"; key: string; messageID: string; data: RowData }
+  /** The session's whole current diff set: replaces the stored one. */
+  | { table: "diffs"; entries: { key: string; data: RowData }[] }
+  | { table: "model"; key: string; text: string }
+
+/** A row as read: its JSON text, or where in R2 it is. */
+export type StoredRow = string | { blob: string }

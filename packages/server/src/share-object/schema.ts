@@ -54,6 +54,41 @@ const MIGRATIONS: readonly Migration[] = [
     step: 2,
     statements: ["ALTER TABLE share ADD COLUMN diff_version INTEGER NOT NULL DEFAULT 0"],
   },
+  {
+    // Rows too big for SQLite live in R2 (`blob` holds the key, `data` is then NULL), and the data tables are their
+    // key's own b-tree (WITHOUT ROWID): a part is keyed by message and id as OpenCode keys it, so an upsert writes
+    // the row and its version index entry, not also a rowid table and a second key index.
+    step: 3,
+    statements: [
+      `CREATE TABLE message_v3 (id TEXT PRIMARY KEY, data TEXT, blob TEXT, version INTEGER NOT NULL) WITHOUT ROWID`,
+      `INSERT INTO message_v3 (id, data, blob, version) SELECT id, data, NULL, version FROM message`,
+      `DROP TABLE message`,
+      `ALTER TABLE message_v3 RENAME TO message`,
+      `CREATE INDEX message_version ON message (version)`,
+      `CREATE TABLE part_v3 (
+        message_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT,
+        blob TEXT,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (message_id, id)
+      ) WITHOUT ROWID`,
+      `INSERT OR REPLACE INTO part_v3 (message_id, id, data, blob, version)
+        SELECT message_id, id, data, NULL, version FROM part`,
+      `DROP TABLE part`,
+      `ALTER TABLE part_v3 RENAME TO part`,
+      `CREATE INDEX part_version ON part (version)`,
+      `CREATE TABLE diff_v3 (file TEXT PRIMARY KEY, data TEXT, blob TEXT, version INTEGER NOT NULL) WITHOUT ROWID`,
+      `INSERT INTO diff_v3 (file, data, blob, version) SELECT file, data, NULL, version FROM diff`,
+      `DROP TABLE diff`,
+      `ALTER TABLE diff_v3 RENAME TO diff`,
+      `CREATE TABLE model_v3 (key TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID`,
+      `INSERT INTO model_v3 (key, data, version) SELECT key, data, version FROM model`,
+      `DROP TABLE model`,
+      `ALTER TABLE model_v3 RENAME TO model`,
+      `CREATE INDEX model_version ON model (version)`,
+    ],
+  },
 ]
 
 function hasColumn(sql: MeteredSql, table: string, column: string): boolean {

@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers"
-import type { SessionIndex, SyncData, SyncResult } from "@cloudsession/protocol"
+import type { SessionIndex, SyncResult } from "@cloudsession/protocol"
 import { digestMatchesHex, hexDigestsEqual, sha256Bytes, sha256Hex } from "../crypto/crypto.ts"
 import type { Env } from "../env.ts"
 import { ListingPublisher } from "../listing/publisher.ts"
+import { deleteShareBlobs } from "../storage/blobs.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
-import { foreignItem } from "./consistency.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { errorJson, failure, type Outcome, success } from "./outcome.ts"
+import { type PieceInput, type PieceResult, rowsOf } from "./row-writes.ts"
 import type { ShareRow } from "./rows.ts"
 import { type FirstRead, indexEntryOf, type PagedTable, type PageKey, type RowsPage, ShareStore } from "./store.ts"
 import { Viewers } from "./viewers.ts"
@@ -15,14 +16,12 @@ export type CreateInput = {
   shareID: string
   sessionID: string
   secretHash: string
-  initialData: SyncData[]
   now: number
 }
 
 /** Placeholder inside a transaction: the real cost is taken once it committed. */
 const NO_COST = { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 }
 
-export type SyncInput = { shareID: string; secret: string; data: SyncData[]; batchID?: string; now: number }
 export type AuthInput = { shareID: string; secret: string }
 
 /**
@@ -50,14 +49,12 @@ export class ShareObject extends DurableObject<Env> {
   /**
    * Create the share, or answer a replay of the create that made it. A create names an existing share only when the
    * client sent a creation key (random ids do not collide): with the same secret and session it is the same request
-   * sent again after a lost reply, answered with the share as it is and without applying its initial data twice;
+   * sent again after a lost reply, answered as a duplicate (so the caller does not apply its initial data twice);
    * anything else is a conflict and changes nothing.
    */
   async create(input: CreateInput): Promise<Outcome<SyncResult>> {
     const existing = await this.load(input.shareID)
     if (existing !== undefined) return this.replayedCreate(existing, input)
-    const mismatch = foreignItem(input.initialData, input.sessionID)
-    if (mismatch !== undefined) return failure("bad_request", mismatch)
     const session = { id: input.sessionID, title: "", directory: "", time: { created: input.now, updated: input.now } }
     this.store.migrate()
     const outcome = this.ctx.storage.transactionSync((): Outcome<SyncResult> => {
@@ -73,14 +70,11 @@ export class ShareObject extends DurableObject<Env> {
         lastUpdated: input.now,
         syncCount: 0,
       })
-      const applied =
-        input.initialData.length === 0
-          ? { version: 0, syncCount: 0 }
-          : this.store.applyBatch(header, input.initialData, input.now, true)
       return success({
         success: true,
-        ...applied,
-        applied: input.initialData.length,
+        version: header.version,
+        syncCount: header.sync_count,
+        applied: 0,
         duplicate: false,
         refused: [],
         cost: NO_COST,
@@ -106,37 +100,51 @@ export class ShareObject extends DurableObject<Env> {
     })
   }
 
-  async sync(input: SyncInput): Promise<Outcome<SyncResult>> {
+  /**
+   * Apply one piece of a sync (see `SyncApplier`), as one transaction. From the secret check to the last write nothing
+   * awaits, so no other request (a delete, a racing sync) can run in between: the piece lands whole on the share whose
+   * secret was checked, or not at all. The first piece of a batch whose id was applied before answers as a duplicate.
+   */
+  async applyPiece(input: PieceInput): Promise<Outcome<PieceResult>> {
     if ((await this.load(input.shareID)) === undefined) return failure("not_found", "share not found")
     const presented = await sha256Bytes(input.secret)
     this.sql.takeCost()
-    // From the secret check to the last write nothing awaits, so no other request (a delete, a racing sync) can run
-    // in between: the batch lands whole on the share whose secret was checked, or not at all.
-    const outcome = this.ctx.storage.transactionSync((): Outcome<SyncResult> => {
+    let firstSync = false
+    const outcome = this.ctx.storage.transactionSync((): Outcome<PieceResult> => {
       const header = this.authorized(input.shareID, presented)
       if (!header.ok) return header
-      const mismatch = foreignItem(input.data, header.value.session_id)
-      if (mismatch !== undefined) return failure("bad_request", mismatch)
-      const seen = input.batchID === undefined ? undefined : this.store.findBatch(input.batchID)
-      if (seen !== undefined) return success({ ...seen, applied: 0, duplicate: true, refused: [] })
-      const applied = this.store.applyBatch(header.value, input.data, input.now, true)
-      const result: SyncResult = {
-        success: true,
-        ...applied,
-        applied: input.data.length,
-        duplicate: false,
-        refused: [],
-        cost: NO_COST,
+      // A sync in which every item was refused changes nothing (no new version for viewers to fetch).
+      if (input.first && input.last?.applied === 0 && input.rows.length === 0) {
+        const unchanged = { syncCount: header.value.sync_count, version: header.value.version, replaced: [] }
+        return success({ ...unchanged, duplicate: false, unchanged: true, cost: NO_COST })
       }
-      if (input.batchID !== undefined) this.store.recordBatch(input.batchID, result)
-      return success(result)
+      const seen = input.first && input.batchID !== undefined ? this.store.findBatch(input.batchID) : undefined
+      if (seen !== undefined) {
+        const piece = { syncCount: seen.syncCount, version: seen.version, replaced: [], cost: NO_COST }
+        return success({ ...piece, duplicate: true, recorded: seen })
+      }
+      firstSync = header.value.sync_count === 0
+      const applied = this.store.applyRows(header.value, input.rows, input.now, input.first)
+      if (input.last !== undefined && input.batchID !== undefined) {
+        this.store.recordBatch(input.batchID, {
+          success: true,
+          syncCount: applied.syncCount,
+          version: applied.version,
+          applied: input.last.applied,
+          refused: input.last.refused,
+          duplicate: false,
+          cost: NO_COST,
+        })
+      }
+      return success({ ...applied, duplicate: false, cost: NO_COST })
     })
     if (!outcome.ok) return outcome
     const result = { ...outcome.value, cost: this.sql.takeCost() }
-    if (result.duplicate) return success(result)
+    if (result.duplicate || result.unchanged === true) return success(result)
     // Only the new version: viewers fetch sanitised fragments of what changed, so a big batch is not fanned out raw.
     this.viewers.broadcast({ type: "sync", version: result.version })
-    await this.listing.publishSoon()
+    // The first sync brings the title and the counts the listing shows: publish it as promptly as a create.
+    await (firstSync ? this.listing.publishPromptly() : this.listing.publishSoon())
     return success(result)
   }
 
@@ -145,6 +153,7 @@ export class ShareObject extends DurableObject<Env> {
     if (!header.ok) return header
     // The legacy blob goes first: were it left, the next access would import the share again.
     await this.env.SESSIONS_STORE.delete(legacyBlobKey(input.shareID))
+    await deleteShareBlobs(this.env.SESSIONS_STORE, input.shareID)
     await this.ctx.storage.deleteAll()
     // No tables are recreated: a deleted share's object keeps no storage, like one that never existed.
     this.store.forget()
@@ -245,6 +254,10 @@ export class ShareObject extends DurableObject<Env> {
       return undefined
     }
     const secretHash = await sha256Hex(legacy.secret)
+    // Legacy items were bounded to what a SQLite row holds (see `parseLegacyShare`), so every row is inline.
+    const rows = (await Promise.all(legacy.items.map((item) => rowsOf(item, async (text) => ({ text }))))).flatMap(
+      (made) => (typeof made === "string" ? [] : made.writes),
+    )
     // Another request may have imported while this one awaited R2.
     const existing = this.store.header()
     if (existing !== undefined) return existing
@@ -259,7 +272,7 @@ export class ShareObject extends DurableObject<Env> {
         lastUpdated: legacy.lastUpdated,
         syncCount: legacy.syncCount,
       })
-      this.store.applyBatch(header, legacy.items, legacy.lastUpdated, false)
+      this.store.applyRows(header, rows, legacy.lastUpdated, false)
     })
     await this.listing.publishPromptly()
     return this.store.header()

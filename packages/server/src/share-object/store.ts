@@ -1,18 +1,7 @@
-import {
-  diffKey,
-  type FileDiff,
-  LIMITS,
-  modelKey,
-  type Part,
-  type Session,
-  type SessionIndex,
-  type ShareSnapshot,
-  type SyncData,
-  type SyncResult,
-} from "@cloudsession/protocol"
+import { LIMITS, type Session, type SessionIndex, type ShareSnapshot, type SyncResult } from "@cloudsession/protocol"
 import type { MeteredSql } from "../storage/metered-sql.ts"
 import { migrate, tableExists } from "../storage/migrations.ts"
-import type { DataRow, ShareRow } from "./rows.ts"
+import type { DataRow, RowData, RowWrite, ShareRow, StoredRow } from "./rows.ts"
 import { SHARE_SCHEMA } from "./schema.ts"
 
 export type NewShare = {
@@ -31,15 +20,15 @@ const PAGE_QUERY_ROWS = 256
 export type PagedTable = "message" | "part"
 /** Where a page ends: `[id]` for messages, `[messageID, id]` for parts; `[]` starts at the beginning. */
 export type PageKey = string[]
-export type RowsPage = { rows: string[]; next?: PageKey }
-type KeyedRow = { id: string; message_id: string; data: string }
+export type RowsPage = { rows: StoredRow[]; next?: PageKey }
+type KeyedRow = DataRow & { id: string; message_id: string }
 
 /** A share without its messages and parts, with rows as JSON text (see `ShareStore.head`). */
 export type SnapshotHead = {
   id: string
   session: string
-  diffs: string[]
-  models: string[]
+  diffs: StoredRow[]
+  models: StoredRow[]
   metadata: ShareSnapshot["metadata"]
 }
 
@@ -114,15 +103,16 @@ export class ShareStore {
   }
 
   /**
-   * Apply one batch on top of `header` (read in the same transaction) as the next version: upserts keyed by id,
-   * counters kept incrementally. Returns the new version and sync count. Callers wrap this in a transaction.
+   * Apply one piece of a sync on top of `header` (read in the same transaction) as the next version: upserts keyed by
+   * id, counters kept incrementally. Returns the new version and sync count, and the R2 keys of row data it replaced.
+   * Callers wrap this in a transaction.
    */
-  applyBatch(
+  applyRows(
     header: ShareRow,
-    items: SyncData[],
+    rows: RowWrite[],
     now: number,
     bumpSyncCount: boolean,
-  ): { version: number; syncCount: number } {
+  ): { version: number; syncCount: number; replaced: string[] } {
     const version = header.version + 1
     const counts: Counts = {
       message_count: header.message_count,
@@ -130,13 +120,14 @@ export class ShareStore {
       diff_count: header.diff_count,
       model_count: header.model_count,
     }
-    const sessionVersion = items.some((item) => item.type === "session") ? version : header.session_version
-    const diffVersion = items.some((item) => item.type === "session_diff") ? version : header.diff_version
-    const session = items.reduce<string>(
-      (current, item) => (item.type === "session" ? JSON.stringify(item.data) : current),
+    const replaced: string[] = []
+    const sessionVersion = rows.some((row) => row.table === "session") ? version : header.session_version
+    const diffVersion = rows.some((row) => row.table === "diffs") ? version : header.diff_version
+    const session = rows.reduce<string>(
+      (current, row) => (row.table === "session" ? row.text : current),
       header.session,
     )
-    for (const item of items) this.applyItem(item, version, counts)
+    for (const row of rows) this.applyRow(row, version, counts, replaced)
     const syncCount = header.sync_count + (bumpSyncCount ? 1 : 0)
     this.sql.run(
       `UPDATE share SET version = ?, last_updated = ?, sync_count = ?, session = ?, session_version = ?,
@@ -152,50 +143,70 @@ export class ShareStore {
       counts.diff_count,
       counts.model_count,
     )
-    return { version, syncCount }
+    return { version, syncCount, replaced }
   }
 
-  private applyItem(item: SyncData, version: number, counts: Counts): void {
-    switch (item.type) {
+  private applyRow(row: RowWrite, version: number, counts: Counts, replaced: string[]): void {
+    switch (row.table) {
       case "session":
         return
       case "message":
-        counts.message_count += this.upsert("message", "id", item.data.id, item.data, version)
+        counts.message_count += this.upsertMessage(row.key, row.data, version, replaced)
         return
       case "part":
-        counts.part_count += this.upsertPart(item.data, version)
+        counts.part_count += this.upsertPart(row.key, row.messageID, row.data, version, replaced)
         return
-      case "session_diff":
-        counts.diff_count = this.replaceDiffs(item.data, version)
+      case "diffs":
+        counts.diff_count = this.replaceDiffs(row.entries, version, replaced)
         return
       case "model":
-        for (const model of item.data)
-          counts.model_count += this.upsert("model", "key", modelKey(model), model, version)
+        counts.model_count += this.upsertModel(row.key, row.text, version)
         return
     }
   }
 
-  /** Insert or replace one row; returns 1 when the row is new (for the counters), else 0. */
-  private upsert(table: "message" | "model", keyColumn: "id" | "key", key: string, data: object, version: number) {
-    const existed = this.sql.first(`SELECT 1 AS hit FROM ${table} WHERE ${keyColumn} = ?`, key) !== undefined
+  /** Insert or replace one message; returns 1 when it is new (for the counters), else 0. */
+  private upsertMessage(id: string, data: RowData, version: number, replaced: string[]): number {
+    const existing = this.sql.first<{ blob: string | null }>("SELECT blob FROM message WHERE id = ?", id)
+    if (existing?.blob) replaced.push(existing.blob)
     this.sql.run(
-      `INSERT INTO ${table} (${keyColumn}, data, version) VALUES (?, ?, ?)
-        ON CONFLICT(${keyColumn}) DO UPDATE SET data = excluded.data, version = excluded.version`,
-      key,
-      JSON.stringify(data),
+      `INSERT INTO message (id, data, blob, version) VALUES (?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version`,
+      id,
+      textOf(data),
+      blobOf(data),
       version,
     )
-    return existed ? 0 : 1
+    return existing === undefined ? 1 : 0
   }
 
-  private upsertPart(part: Part, version: number): number {
-    const existed = this.sql.first("SELECT 1 AS hit FROM part WHERE id = ?", part.id) !== undefined
+  /** Parts are keyed by message and id, as OpenCode keys them: the table is that key's own b-tree. */
+  private upsertPart(id: string, messageID: string, data: RowData, version: number, replaced: string[]): number {
+    const existing = this.sql.first<{ blob: string | null }>(
+      "SELECT blob FROM part WHERE message_id = ? AND id = ?",
+      messageID,
+      id,
+    )
+    if (existing?.blob) replaced.push(existing.blob)
     this.sql.run(
-      `INSERT INTO part (id, message_id, data, version) VALUES (?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET message_id = excluded.message_id, data = excluded.data, version = excluded.version`,
-      part.id,
-      part.messageID,
-      JSON.stringify(part),
+      `INSERT INTO part (message_id, id, data, blob, version) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(message_id, id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version`,
+      messageID,
+      id,
+      textOf(data),
+      blobOf(data),
+      version,
+    )
+    return existing === undefined ? 1 : 0
+  }
+
+  private upsertModel(key: string, text: string, version: number): number {
+    const existed = this.sql.first("SELECT 1 AS hit FROM model WHERE key = ?", key) !== undefined
+    this.sql.run(
+      `INSERT INTO model (key, data, version) VALUES (?, ?, ?)
+        ON CONFLICT(key) DO UPDATE SET data = excluded.data, version = excluded.version`,
+      key,
+      text,
       version,
     )
     return existed ? 0 : 1
@@ -206,13 +217,21 @@ export class ShareStore {
    * replaces the stored set: replaying it cannot duplicate entries, and a reverted file disappears. Cost follows
    * the size of the diff list, not of the session.
    */
-  private replaceDiffs(diffs: FileDiff[], version: number): number {
-    this.sql.run("DELETE FROM diff")
-    const unique = new Map(diffs.map((diff) => [diffKey(diff), diff]))
-    for (const [file, diff] of unique) {
-      this.sql.run("INSERT INTO diff (file, data, version) VALUES (?, ?, ?)", file, JSON.stringify(diff), version)
+  private replaceDiffs(entries: { key: string; data: RowData }[], version: number, replaced: string[]): number {
+    for (const row of this.sql.all<{ blob: string }>("SELECT blob FROM diff WHERE blob IS NOT NULL")) {
+      replaced.push(row.blob)
     }
-    return unique.size
+    this.sql.run("DELETE FROM diff")
+    for (const entry of entries) {
+      this.sql.run(
+        "INSERT INTO diff (file, data, blob, version) VALUES (?, ?, ?, ?)",
+        entry.key,
+        textOf(entry.data),
+        blobOf(entry.data),
+        version,
+      )
+    }
+    return entries.length
   }
 
   /**
@@ -221,13 +240,15 @@ export class ShareStore {
    * the Worker streams them out as they are or parses them, whichever its caller needs.
    */
   head(header: ShareRow, since = -1): SnapshotHead {
-    const texts = (rows: DataRow[]) => rows.map((row) => row.data)
+    const texts = (rows: DataRow[]) => rows.map(storedRow)
     const diffsChanged = header.diff_version > since
     return {
       id: header.id,
       session: header.session,
-      diffs: diffsChanged ? texts(this.sql.all<DataRow>("SELECT data FROM diff ORDER BY file")) : [],
-      models: texts(this.sql.all<DataRow>("SELECT data FROM model WHERE version > ? ORDER BY key", since)),
+      diffs: diffsChanged ? texts(this.sql.all<DataRow>("SELECT data, blob FROM diff ORDER BY file")) : [],
+      models: texts(
+        this.sql.all<DataRow>("SELECT data, NULL AS blob FROM model WHERE version > ? ORDER BY key", since),
+      ),
       metadata: {
         createdAt: header.created_at,
         lastUpdated: header.last_updated,
@@ -245,15 +266,15 @@ export class ShareStore {
    * each page costs its own rows, however deep into the share it starts.
    */
   rowsPage(table: PagedTable, since: number, after: PageKey, maxBytes: number): RowsPage {
-    const rows: string[] = []
+    const rows: StoredRow[] = []
     let bytes = 0
     let key = after
     for (;;) {
       const batch = this.pageQuery(table, since, key)
       for (const row of batch) {
-        rows.push(row.data)
+        rows.push(storedRow(row))
         // UTF-16 length: a page-size estimate, not a limit, so the exact byte count is not worth encoding for.
-        bytes += row.data.length
+        bytes += (row.data ?? row.blob ?? "").length
         key = table === "part" ? [row.message_id, row.id] : [row.id]
         if (bytes >= maxBytes) return { rows, next: key }
       }
@@ -264,7 +285,7 @@ export class ShareStore {
   private pageQuery(table: PagedTable, since: number, after: PageKey): KeyedRow[] {
     if (table === "message") {
       return this.sql.all<KeyedRow>(
-        "SELECT '' AS message_id, id, data FROM message WHERE version > ? AND id > ? ORDER BY id LIMIT ?",
+        "SELECT '' AS message_id, id, data, blob FROM message WHERE version > ? AND id > ? ORDER BY id LIMIT ?",
         since,
         after[0] ?? "",
         PAGE_QUERY_ROWS,
@@ -272,7 +293,7 @@ export class ShareStore {
     }
     const [messageID = "", partID = ""] = after
     return this.sql.all<KeyedRow>(
-      `SELECT message_id, id, data FROM part WHERE version > ? AND (message_id, id) > (?, ?)
+      `SELECT message_id, id, data, blob FROM part WHERE version > ? AND (message_id, id) > (?, ?)
         ORDER BY message_id, id LIMIT ?`,
       since,
       messageID,
@@ -297,4 +318,18 @@ export function indexEntryOf(header: ShareRow): SessionIndex {
     syncCount: header.sync_count,
     createdAt: header.created_at,
   }
+}
+
+function textOf(data: RowData): string | null {
+  return "text" in data ? data.text : null
+}
+
+function blobOf(data: RowData): string | null {
+  return "blob" in data ? data.blob : null
+}
+
+/** A row as read: inline text, or its R2 key (resolved by the Worker that reads the share). */
+function storedRow(row: DataRow): StoredRow {
+  if (row.data !== null) return row.data
+  return { blob: row.blob ?? "" }
 }

@@ -1,0 +1,125 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { openStore, type RpcConnection, ShareClient } from "@cloudsession/client"
+import type { ShareInfo, SyncData, SyncResult } from "@cloudsession/protocol"
+import { makeMessage, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { round } from "../stats.ts"
+
+const PARTS = 10_000
+const BIG_ITEMS = 20
+const MIB = 1024 * 1024
+
+/**
+ * A realistic long session of about 100 MiB: 10 000 parts over 1 000 turns, most a few KiB of text or tool output,
+ * and 20 items over 1 MiB (pasted screenshots, a lock file in a tool result).
+ */
+export function bigSession(sessionID: string): SyncData[] {
+  const items: SyncData[] = [{ type: "session", data: makeSession(sessionID, { title: "A long session" }) }]
+  const turns = PARTS / 10
+  for (let turn = 0; turn < turns; turn++)
+    items.push({ type: "message", data: makeMessage(sessionID, turn, turn % 2 === 0 ? "user" : "assistant") })
+  for (let index = 0; index < PARTS; index++) {
+    const messageID = `msg_${String(index % turns).padStart(8, "0")}`
+    const big = index % (PARTS / BIG_ITEMS) === 7
+    const size = big ? Math.round(1.5 * MIB) + index : 7_600 + (index % 13) * 40
+    const text = `part ${index}: ${"lorem ipsum dolor sit amet ".repeat(Math.ceil(size / 27))}`.slice(0, size)
+    items.push({ type: "part", data: makeTextPart(sessionID, messageID, index, text) })
+  }
+  return items
+}
+
+/** Resident memory of the local Worker's workerd processes (Linux /proc), in bytes. */
+function workerdRss(): number {
+  let total = 0
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      if (!command.includes("workerd") || !command.includes("serve")) continue
+      const status = readFileSync(`/proc/${pid}/status`, "utf8")
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+      total += kb * 1024
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return total
+}
+
+/** Peak RSS while `work` runs, sampled every 50 ms, against the level just before. */
+async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ value: T; baseMiB: number; peakMiB: number }> {
+  const base = workerdRss()
+  let peak = base
+  const timer = setInterval(() => {
+    peak = Math.max(peak, workerdRss())
+  }, 50)
+  try {
+    const value = await work()
+    return { value, baseMiB: round(base / MIB), peakMiB: round(Math.max(peak, workerdRss()) / MIB) }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+async function post(url: string, body: string): Promise<unknown> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`)
+  return response.json()
+}
+
+async function partCount(base: string, shareID: string): Promise<number> {
+  const response = await fetch(`${base}/api/share/${shareID}/metadata`)
+  return ((await response.json()) as { partCount: number }).partCount
+}
+
+/**
+ * Scenario 7: the 100 MiB session shared the way upstream OpenCode does (create, then its whole history as one
+ * `POST /sync`) and through `/rpc` with this project's client (batches), with the Worker's peak memory.
+ */
+export async function bigSessionShare(base: string, connection: RpcConnection, storePath: string) {
+  const rows = []
+  {
+    const sessionID = `ses_bench_big_http_${Date.now()}`
+    const items = bigSession(sessionID)
+    const share = (await post(`${base}/api/share`, JSON.stringify({ sessionID }))) as ShareInfo
+    const body = JSON.stringify({ secret: share.secret, data: items })
+    const started = performance.now()
+    const measured = await withPeakMemory(() => post(`${base}/api/share/${share.id}/sync`, body))
+    const seconds = (performance.now() - started) / 1000
+    const result = measured.value as SyncResult
+    rows.push({
+      path: "upstream HTTP (one POST /sync)",
+      items: items.length,
+      MiB: round(body.length / MIB),
+      seconds: round(seconds),
+      MiBps: round(body.length / MIB / seconds),
+      workerBaseMiB: measured.baseMiB,
+      workerPeakMiB: measured.peakMiB,
+      stored: await partCount(base, share.id),
+      refused: result.refused.length,
+    })
+  }
+  {
+    const sessionID = `ses_bench_big_rpc_${Date.now()}`
+    const items = bigSession(sessionID)
+    const bytes = JSON.stringify(items).length
+    const started = performance.now()
+    const store = await openStore(storePath)
+    // The client as users run it, less secret redaction (its cost is the client's, not the transport's).
+    const client = new ShareClient({ store, link: connection, server: base, redaction: { enabled: false } })
+    const measured = await withPeakMemory(async () => (await client.share(sessionID, items)).share)
+    client.close()
+    store.close()
+    const seconds = (performance.now() - started) / 1000
+    rows.push({
+      path: "/rpc (client batches)",
+      items: items.length,
+      MiB: round(bytes / MIB),
+      seconds: round(seconds),
+      MiBps: round(bytes / MIB / seconds),
+      workerBaseMiB: measured.baseMiB,
+      workerPeakMiB: measured.peakMiB,
+      stored: await partCount(base, measured.value.id),
+      refused: 0,
+    })
+  }
+  return rows
+}

@@ -1,0 +1,93 @@
+import {
+  diffKey,
+  LIMITS,
+  modelKey,
+  type RefusedItem,
+  type SyncCost,
+  type SyncData,
+  type SyncResult,
+} from "@cloudsession/protocol"
+import type { RowData, RowWrite } from "./rows.ts"
+
+/** One piece of a sync, as the Worker hands it to the share's Durable Object (see `SyncApplier`). */
+export type PieceInput = {
+  shareID: string
+  secret: string
+  rows: RowWrite[]
+  now: number
+  /** The batch's first piece: bumps the sync count, and answers a replayed batch id as a duplicate. */
+  first: boolean
+  /** The batch's last piece: records the batch id with the batch's whole result. */
+  last?: { applied: number; refused: RefusedItem[] }
+  batchID?: string
+}
+
+export type PieceResult = {
+  syncCount: number
+  version: number
+  duplicate: boolean
+  /** When `duplicate`: the result the batch had when it was applied. */
+  recorded?: SyncResult
+  /** Nothing was written: every item of the sync was refused. */
+  unchanged?: boolean
+  /** R2 keys of row data this piece replaced: deleted once the piece committed. */
+  replaced: string[]
+  cost: SyncCost
+}
+
+/** Where one row's JSON goes: inline, or (too big for SQLite) into R2. */
+export type StoreRow = (text: string) => Promise<RowData>
+
+const encoder = new TextEncoder()
+
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).byteLength
+}
+
+function rowBytes(data: RowData): number {
+  return "text" in data ? data.text.length : data.blob.length
+}
+
+/**
+ * The rows one valid item writes, each row's JSON placed by `store`; a string says why the item cannot be stored
+ * (a session or model list too big for a row: those are never put in R2).
+ */
+export async function rowsOf(item: SyncData, store: StoreRow): Promise<{ writes: RowWrite[]; bytes: number } | string> {
+  switch (item.type) {
+    case "session": {
+      const text = JSON.stringify(item.data)
+      if (utf8Bytes(text) > LIMITS.maxInlineRowBytes) {
+        return `a session object is at most ${LIMITS.maxInlineRowBytes} bytes`
+      }
+      return { writes: [{ table: "session", text }], bytes: text.length }
+    }
+    case "message": {
+      const data = await store(JSON.stringify(item.data))
+      return { writes: [{ table: "message", key: item.data.id, data }], bytes: rowBytes(data) }
+    }
+    case "part": {
+      const data = await store(JSON.stringify(item.data))
+      return {
+        writes: [{ table: "part", key: item.data.id, messageID: item.data.messageID, data }],
+        bytes: rowBytes(data),
+      }
+    }
+    case "session_diff": {
+      const unique = new Map(item.data.map((diff) => [diffKey(diff), diff]))
+      const entries: { key: string; data: RowData }[] = []
+      for (const [key, diff] of unique) entries.push({ key, data: await store(JSON.stringify(diff)) })
+      const bytes = entries.reduce((total, entry) => total + rowBytes(entry.data), 0)
+      return { writes: [{ table: "diffs", entries }], bytes }
+    }
+    case "model": {
+      const writes: RowWrite[] = item.data.map((model) => ({
+        table: "model",
+        key: modelKey(model),
+        text: JSON.stringify(model),
+      }))
+      const bytes = writes.reduce((total, write) => total + (write.table === "model" ? write.text.length : 0), 0)
+      if (bytes > LIMITS.maxInlineRowBytes) return `a model list is at most ${LIMITS.maxInlineRowBytes} bytes`
+      return { writes, bytes }
+    }
+  }
+}
