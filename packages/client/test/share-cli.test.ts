@@ -235,8 +235,9 @@ describe("a share's server and its secret", () => {
       CLOUDSESSION_DB: db,
       // One item more than the server takes in a batch.
       CLOUDSESSION_BATCH_ITEMS: String(LIMITS.maxBatchItems + 1),
+      CLOUDSESSION_BATCH_BYTES: String(7 * 1024 * 1024),
     }
-    const items = makeSessionItems("ses_too_big", 1100)
+    const items = makeSessionItems("ses_too_big", LIMITS.maxBatchItems + 100)
     const result = runCli(["share", writeSessionFile(items)], env)
     expect(result.status).toBe(6)
     const shareUrl = result.stdout.trim()

@@ -3,7 +3,7 @@ import { makeDiff, makeSessionItems } from "@cloudsession/protocol/fixtures"
 import { afterAll, describe, expect, it } from "vitest"
 import { ServerMismatchError } from "../src/errors.ts"
 import type { BatchRejected } from "../src/sync/outbox-sender.ts"
-import { DEFAULT_BUDGET, packBatches } from "../src/sync/pack.ts"
+import { packBatches } from "../src/sync/pack.ts"
 import { expectedState, getSnapshot, removeTempDirs, snapshotOf, stateOf, testServer, withClient } from "./helpers.ts"
 import { watchClientSockets } from "./socket-watch.ts"
 
@@ -143,10 +143,10 @@ describe("share client over RPC", () => {
   it("sets aside a batch the server refuses for its content, so the batches after it still flow", async () => {
     const rejected: BatchRejected[] = []
     // One item over the server's per-batch limit: the client's budget lets such a batch through to be refused.
-    const budget = { maxBytes: DEFAULT_BUDGET.maxBytes, maxItems: LIMITS.maxBatchItems + 1 }
+    const budget = { maxBytes: 7 * 1024 * 1024, maxItems: LIMITS.maxBatchItems + 1 }
     await withClient(
       async (client, store) => {
-        const items = makeSessionItems("ses_refused", 1050)
+        const items = makeSessionItems("ses_refused", LIMITS.maxBatchItems + 50)
         const outcome = await client.share("ses_refused", items)
         // The pipelined first batch was refused and set aside; the second one was stored.
         expect(outcome.sent.rejected).toMatchObject([{ code: "bad_request", items: LIMITS.maxBatchItems + 1 }])
@@ -154,7 +154,7 @@ describe("share client over RPC", () => {
         expect(store.outbox.count("ses_refused")).toBe(0)
 
         // The same in the drain: an oversized batch at the head of the outbox, then a good one.
-        const later = makeSessionItems("ses_refused", 1100).slice(-20)
+        const later = makeSessionItems("ses_refused", LIMITS.maxBatchItems + 100).slice(-20)
         store.outbox.enqueue("ses_refused", packBatches(items.slice(0, LIMITS.maxBatchItems + 1), budget))
         const sent = await client.sync("ses_refused", later)
         expect(sent).toMatchObject({ batches: 1, items: later.length })

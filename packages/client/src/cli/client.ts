@@ -91,9 +91,19 @@ export async function withShareClient<T>(
   }
 }
 
-/** Tests shrink batches to exercise multi-batch uploads with small sessions (`CLOUDSESSION_BATCH_ITEMS`). */
+/**
+ * Tests reshape batches to exercise multi-batch uploads with small sessions, or a batch the server refuses
+ * (`CLOUDSESSION_BATCH_ITEMS`, `CLOUDSESSION_BATCH_BYTES`).
+ */
 function budgetFromEnv() {
   const items = Number(process.env.CLOUDSESSION_BATCH_ITEMS)
-  if (!Number.isInteger(items) || items <= 0) return undefined
-  return { ...DEFAULT_BUDGET, maxItems: items }
+  const bytes = Number(process.env.CLOUDSESSION_BATCH_BYTES)
+  const hasItems = Number.isInteger(items) && items > 0
+  const hasBytes = Number.isInteger(bytes) && bytes > 0
+  if (!hasItems && !hasBytes) return undefined
+  return {
+    ...DEFAULT_BUDGET,
+    ...(hasItems ? { maxItems: items } : {}),
+    ...(hasBytes ? { maxBytes: bytes } : {}),
+  }
 }
