@@ -80,7 +80,7 @@ async function runServerScenarios(scratch: string, results: Record<string, unkno
     results.fanOut = section("6. Viewer fan-out: 100 viewer sockets on one share, 30 syncs", await fanOut(api))
     results.bigSession = section(
       "7. A 100 MiB session (10 000 parts, 20 over 1 MiB): upstream's one POST vs /rpc batches, Worker peak RSS",
-      await bigSessionShare(worker.url, connection, join(scratch, "big-session.db")),
+      await bigSessionShare(worker.url, worker.process.pid ?? 0, connection, join(scratch, "big-session.db")),
     )
   } finally {
     connection.close()

@@ -20,40 +20,76 @@ export function bigSession(sessionID: string): SyncData[] {
   for (let index = 0; index < PARTS; index++) {
     const messageID = `msg_${String(index % turns).padStart(8, "0")}`
     const big = index % (PARTS / BIG_ITEMS) === 7
-    const size = big ? Math.round(1.5 * MIB) + index : 7_600 + (index % 13) * 40
+    const size = big ? Math.round(1.5 * MIB) + index : 6_000 + (index % 13) * 40
     const text = `part ${index}: ${"lorem ipsum dolor sit amet ".repeat(Math.ceil(size / 27))}`.slice(0, size)
     items.push({ type: "part", data: makeTextPart(sessionID, messageID, index, text) })
   }
   return items
 }
 
-/** Resident memory of the local Worker's workerd processes (Linux /proc), in bytes. */
-function workerdRss(): number {
+function parentOf(pid: string): string | undefined {
+  try {
+    // The command name in parentheses may hold spaces: the fields after its closing parenthesis are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]
+  } catch {
+    return undefined
+  }
+}
+
+function descendsFrom(pid: string, root: string): boolean {
+  for (let current: string | undefined = pid, hops = 0; current !== undefined && hops < 16; hops++) {
+    if (current === root) return true
+    current = parentOf(current)
+  }
+  return false
+}
+
+/**
+ * This Worker's workerd processes (Linux /proc: those under the wrangler process that started it, not other
+ * workerd instances on the machine), found once: scanning /proc while sampling would load the box.
+ */
+function workerdPids(root: number): string[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+        return command.includes("workerd") && descendsFrom(pid, String(root))
+      } catch {
+        return false
+      }
+    })
+}
+
+/** Resident memory of those processes, in bytes. */
+function rssOf(pids: string[]): number {
   let total = 0
-  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+  for (const pid of pids) {
     try {
-      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8")
-      if (!command.includes("workerd") || !command.includes("serve")) continue
       const status = readFileSync(`/proc/${pid}/status`, "utf8")
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-      total += kb * 1024
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024
     } catch {
-      // The process ended between listing and reading.
+      // The process ended.
     }
   }
   return total
 }
 
-/** Peak RSS while `work` runs, sampled every 50 ms, against the level just before. */
-async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ value: T; baseMiB: number; peakMiB: number }> {
-  const base = workerdRss()
+/** Peak RSS while `work` runs, sampled every 100 ms, against the level just before. */
+async function withPeakMemory<T>(
+  workerPid: number,
+  work: () => Promise<T>,
+): Promise<{ value: T; baseMiB: number; peakMiB: number }> {
+  const pids = workerdPids(workerPid)
+  const base = rssOf(pids)
   let peak = base
   const timer = setInterval(() => {
-    peak = Math.max(peak, workerdRss())
-  }, 50)
+    peak = Math.max(peak, rssOf(pids))
+  }, 100)
   try {
     const value = await work()
-    return { value, baseMiB: round(base / MIB), peakMiB: round(Math.max(peak, workerdRss()) / MIB) }
+    return { value, baseMiB: round(base / MIB), peakMiB: round(Math.max(peak, rssOf(pids)) / MIB) }
   } finally {
     clearInterval(timer)
   }
@@ -74,7 +110,7 @@ async function partCount(base: string, shareID: string): Promise<number> {
  * Scenario 7: the 100 MiB session shared the way upstream OpenCode does (create, then its whole history as one
  * `POST /sync`) and through `/rpc` with this project's client (batches), with the Worker's peak memory.
  */
-export async function bigSessionShare(base: string, connection: RpcConnection, storePath: string) {
+export async function bigSessionShare(base: string, workerPid: number, connection: RpcConnection, storePath: string) {
   const rows = []
   {
     const sessionID = `ses_bench_big_http_${Date.now()}`
@@ -82,7 +118,7 @@ export async function bigSessionShare(base: string, connection: RpcConnection, s
     const share = (await post(`${base}/api/share`, JSON.stringify({ sessionID }))) as ShareInfo
     const body = JSON.stringify({ secret: share.secret, data: items })
     const started = performance.now()
-    const measured = await withPeakMemory(() => post(`${base}/api/share/${share.id}/sync`, body))
+    const measured = await withPeakMemory(workerPid, () => post(`${base}/api/share/${share.id}/sync`, body))
     const seconds = (performance.now() - started) / 1000
     const result = measured.value as SyncResult
     rows.push({
@@ -105,7 +141,7 @@ export async function bigSessionShare(base: string, connection: RpcConnection, s
     const store = await openStore(storePath)
     // The client as users run it, less secret redaction (its cost is the client's, not the transport's).
     const client = new ShareClient({ store, link: connection, server: base, redaction: { enabled: false } })
-    const measured = await withPeakMemory(async () => (await client.share(sessionID, items)).share)
+    const measured = await withPeakMemory(workerPid, async () => (await client.share(sessionID, items)).share)
     client.close()
     store.close()
     const seconds = (performance.now() - started) / 1000
