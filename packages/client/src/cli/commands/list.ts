@@ -1,7 +1,6 @@
 import { Command } from "commander"
 import { withExistingStore } from "../client.ts"
 import { addStoreOption, type CommonFlags } from "../config.ts"
-import { printOut, terminalJson } from "../terminal.ts"
 
 const iso = (time: number | null) => (time === null ? "-" : new Date(time).toISOString())
 
@@ -17,12 +16,12 @@ export function listCommand(): Command {
       () => [],
     )
     if (flags.json === true) {
-      printOut(`${terminalJson(rows)}\n`)
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
       return
     }
     for (const row of rows) {
       const pending = row.pendingBatches > 0 ? `  (${row.pendingBatches} batches pending)` : ""
-      printOut(`${row.sessionID}\t${row.url}\tsynced ${iso(row.timeSynced)}${pending}\n`)
+      process.stdout.write(`${row.sessionID}\t${row.url}\tsynced ${iso(row.timeSynced)}${pending}\n`)
     }
   })
 }
