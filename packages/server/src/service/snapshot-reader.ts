@@ -38,8 +38,8 @@ async function* rowTexts(bucket: R2Bucket, rows: StoredRow[]): AsyncGenerator<st
   if (run.length > 0) yield run
 }
 
-/** All of `rows` as JSON texts (for the short lists: diffs, models). */
-async function allTexts(bucket: R2Bucket, rows: StoredRow[]): Promise<string[]> {
+/** All of `rows` as JSON texts (for the short lists: diffs, models, and a page's window). */
+export async function allTexts(bucket: R2Bucket, rows: StoredRow[]): Promise<string[]> {
   const texts: string[] = []
   for await (const run of rowTexts(bucket, rows)) texts.push(...run)
   return texts
@@ -81,6 +81,11 @@ async function* rowPages(
     }
     page = unwrap(await stub.readRows({ shareID, table, since, after: page.next, maxBytes: PAGE_BYTES }))
   }
+}
+
+/** Every row of `table` after `first`, page by page, as JSON texts: a reader holds one page (or one big row). */
+export function everyRow(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage) {
+  return rowPages(source, shareID, table, first, unbounded())
 }
 
 /** Rows of every page as the inside of one JSON array. */

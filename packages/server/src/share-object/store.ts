@@ -169,12 +169,14 @@ export class ShareStore {
   private upsertMessage(id: string, data: RowData, version: number, replaced: string[]): number {
     const existing = this.sql.first<{ blob: string | null }>("SELECT blob FROM message WHERE id = ?", id)
     if (existing?.blob) replaced.push(existing.blob)
+    // created_version is set by the insert only: an update keeps the version that first wrote the row (for `?v=`).
     this.sql.run(
-      `INSERT INTO message (id, data, blob, version) VALUES (?, ?, ?, ?)
+      `INSERT INTO message (id, data, blob, version, created_version) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version`,
       id,
       textOf(data),
       blobOf(data),
+      version,
       version,
     )
     return existing === undefined ? 1 : 0
@@ -189,12 +191,13 @@ export class ShareStore {
     )
     if (existing?.blob) replaced.push(existing.blob)
     this.sql.run(
-      `INSERT INTO part (message_id, id, data, blob, version) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO part (message_id, id, data, blob, version, created_version) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(message_id, id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version`,
       messageID,
       id,
       textOf(data),
       blobOf(data),
+      version,
       version,
     )
     return existing === undefined ? 1 : 0
@@ -259,6 +262,18 @@ export class ShareStore {
       },
     }
   }
+
+  /** A part's row and its message's row (absent when the message never arrived), as stored (text or R2 key). */
+  part(partID: string): { part: StoredRow; message?: StoredRow } | undefined {
+    const row = this.sql.first<DataRow & { message_id: string }>(
+      "SELECT data, blob, message_id FROM part WHERE id = ?",
+      partID,
+    )
+    if (row === undefined) return undefined
+    const message = this.sql.first<DataRow>("SELECT data, blob FROM message WHERE id = ?", row.message_id)
+    return message === undefined ? { part: storedRow(row) } : { part: storedRow(row), message: storedRow(message) }
+  }
+
 
   /**
    * One page of message or part rows newer than `since`, in display order (messages by id, parts by message then

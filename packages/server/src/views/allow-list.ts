@@ -8,7 +8,7 @@ export const MARKDOWN_ALLOWED: IWhiteList = {
   a: ["href", "title"],
   blockquote: [],
   br: [],
-  code: [],
+  code: ["class"],
   del: [],
   em: [],
   h1: [],
@@ -24,6 +24,8 @@ export const MARKDOWN_ALLOWED: IWhiteList = {
   p: [],
   pre: [],
   s: [],
+  // Syntax highlighting (highlight.ts): class names only, each checked against HIGHLIGHT_CLASS.
+  span: ["class"],
   strong: [],
   table: [],
   tbody: [],
@@ -34,12 +36,69 @@ export const MARKDOWN_ALLOWED: IWhiteList = {
   ul: [],
 }
 
+/** Class tokens highlighting emits: `h-keyword`, `h-built_in`, and highlight.js's sub-scope suffixes like `class_`. */
+export const HIGHLIGHT_CLASS = /^(?:h-[a-z][a-z_-]*|[a-z]+_+|language-[a-z0-9+#.-]+)$/
+
 /** The only image sources kept, here and in the browser: inline data, never a request. */
 export const IMAGE_DATA = /^data:image\//i
 
-/** What the page components put around the markdown (session-head, diff-view, message-view, part-view). */
-const PAGE_TAGS = ["article", "section", "div", "span", "time", "li", "h1", "h2", "pre", "p", "details", "summary"]
-const PAGE_ATTRIBUTES = ["id", "class", "title", "datetime", "hidden", "data-sort", "data-file"]
+/** What the page components put around the markdown (session head, messages, parts, tools, the diff review). */
+const PAGE_TAGS = [
+  "article",
+  "section",
+  "div",
+  "span",
+  "time",
+  "ul",
+  "ol",
+  "li",
+  "h1",
+  "h2",
+  "pre",
+  "code",
+  "p",
+  "a",
+  "details",
+  "summary",
+  "footer",
+  "figure",
+  "figcaption",
+  "img",
+  "nav",
+  "label",
+  "input",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+]
+const PAGE_ATTRIBUTES = [
+  "id",
+  "class",
+  "title",
+  "datetime",
+  "hidden",
+  "open",
+  "href",
+  "src",
+  "alt",
+  "loading",
+  "role",
+  "colspan",
+  "type",
+  "name",
+  "for",
+  "checked",
+  "aria-hidden",
+  "aria-label",
+  "aria-labelledby",
+  "data-sort",
+  "data-file",
+  "data-lang",
+  "data-before",
+]
 
 /**
  * The browser-side allow list: the markdown list plus the page's own markup, so server-rendered fragments pass

@@ -1,11 +1,12 @@
 import { modelKey, type ShareSnapshot } from "@cloudsession/protocol"
 import type { JSX } from "hono/jsx/jsx-runtime"
 import { DiffsView } from "./diff-view.tsx"
-import { messageElementId, modelElementId, PAGE_IDS, partElementId, partsElementId } from "./dom-ids.ts"
+import { messageElementId, modelElementId, PAGE_IDS, partElementId, partsElementId, turnElementId } from "./dom-ids.ts"
 import type { Fragment, FragmentBatch } from "./fragment-batch.ts"
 import { MessageView } from "./message-view.tsx"
 import { PartView } from "./part-view.tsx"
 import { ModelView, SessionHead } from "./session-head.tsx"
+import { TurnItem, turnLabel } from "./turn-index.tsx"
 
 async function html(element: JSX.Element): Promise<string> {
   return String(await element.toString())
@@ -36,6 +37,19 @@ export async function fragmentsOf(delta: ShareSnapshot, since: number): Promise<
       id: messageElementId(message.id),
       parent: PAGE_IDS.messages,
       html: await html(<MessageView id={message.id} message={message} parts={[]} />),
+    })
+    // A new prompt is a new turn: the index gets it too (labelled by its text, when that came along).
+    if (message.role !== "user") continue
+    const text = delta.parts.find((part) => part.messageID === message.id && part.type === "text")
+    const entry = {
+      messageID: message.id,
+      label: turnLabel(typeof text?.text === "string" ? text.text : ""),
+      loaded: true,
+    }
+    fragments.push({
+      id: turnElementId(message.id),
+      parent: PAGE_IDS.turns,
+      html: await html(<TurnItem entry={entry} />),
     })
   }
   for (const part of delta.parts) {

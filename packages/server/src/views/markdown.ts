@@ -1,6 +1,7 @@
 import { Marked } from "marked"
 import xss, { type IFilterXSSOptions } from "xss"
-import { IMAGE_DATA, MARKDOWN_ALLOWED } from "./allow-list.ts"
+import { HIGHLIGHT_CLASS, IMAGE_DATA, MARKDOWN_ALLOWED } from "./allow-list.ts"
+import { highlight, languageNamed } from "./highlight.ts"
 
 /**
  * Markdown → HTML for untrusted text (model output, tool output, user prompts). `marked` renders and passes raw
@@ -21,6 +22,12 @@ const OPTIONS: IFilterXSSOptions = {
     // An image loads as soon as a viewer opens the page, with the viewer's cookies and from the viewer's network:
     // a relative or remote src would make every viewer call our own endpoints (or anyone's). Only inline data.
     if (tag === "img" && name === "src") return IMAGE_DATA.test(value.trim()) ? undefined : ""
+    // Classes only ever name highlighting tokens: nothing in a share can borrow the page's own styles.
+    if (name === "class") {
+      const kept = value.split(/\s+/).filter((token) => HIGHLIGHT_CLASS.test(token))
+      // The pattern admits no quote or markup character, so the value needs no escaping.
+      return kept.length === 0 ? "" : `class="${kept.join(" ")}"`
+    }
     // `<ol start>` is the one non-URL attribute we keep; anything but digits is dropped. Other attributes fall
     // through to js-xss's own checks (allow list, URL schemes).
     if (tag !== "ol" || name !== "start") return undefined
@@ -28,8 +35,21 @@ const OPTIONS: IFilterXSSOptions = {
   },
 }
 
-// One configured instance: `async: false` keeps rendering synchronous so fragments render inline.
-const markdown = new Marked({ gfm: true, breaks: false, async: false })
+// One configured instance: `async: false` keeps rendering synchronous so fragments render inline. Fenced code
+// with a known language is highlighted here; what comes out is sanitised with everything else below.
+const markdown = new Marked({
+  gfm: true,
+  breaks: false,
+  async: false,
+  renderer: {
+    code({ text, lang }) {
+      const language = languageNamed(lang)
+      const html = highlight(text, language)
+      if (html === undefined || language === undefined) return false
+      return `<pre><code class="language-${language}">${html}</code></pre>\n`
+    },
+  },
+})
 
 /** Sanitise an HTML string with the viewer's allow list. */
 export function sanitizeHtml(html: string): string {

@@ -6,8 +6,9 @@ import { ShareService } from "../service/share-service.ts"
 import { ErrorPage } from "./error-page.tsx"
 import { AnnouncedVersionSchema, cachedFragments } from "./fragment-cache.ts"
 import { fragmentsOf } from "./fragments.tsx"
+import { earlierTurns, wantsMarkdown, windowOf } from "./page-window.tsx"
 import { pageHeaders, unlisted } from "./security.ts"
-import { SessionDetail } from "./session-detail.tsx"
+import { PartPage, SessionDetail } from "./session-detail.tsx"
 import { SessionList } from "./session-list.tsx"
 
 type ViewContext = Context<{ Bindings: Env }>
@@ -60,15 +61,47 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
     }
   })
   .get("/share/:id", unlisted, pageHeaders, async (c) => {
-    const id = c.req.param("id")
-    if (!isShareId(id)) return notFoundPage(c)
+    const requested = c.req.param("id")
+    // `/share/<id>.md` and `/share/<id>.json`: the same share for agents and scripts (ids never hold a dot).
+    const [id = "", format] = requested.split(".", 2)
+    if (!isShareId(id) || (format !== undefined && format !== "md" && format !== "json")) return notFoundPage(c)
+    const service = new ShareService(c.env)
+    c.header("Vary", "Accept")
     try {
-      const { snapshot, complete } = await new ShareService(c.env).getForPage(id)
-      return c.html(<SessionDetail snapshot={snapshot} complete={complete} nonce={nonceOf(c)} />)
+      if (format === "json") {
+        return c.body(await service.getStream(id), 200, { "Content-Type": "application/json; charset=UTF-8" })
+      }
+      if (format === "md" || wantsMarkdown(c.req.header("accept"))) {
+        return c.body(await service.getTranscript(id), 200, { "Content-Type": "text/markdown; charset=UTF-8" })
+      }
+      const partID = c.req.query("part")
+      if (partID !== undefined) {
+        const { snapshot, part, message } = await service.getPart(id, partID)
+        return c.html(<PartPage snapshot={snapshot} part={part} message={message} nonce={nonceOf(c)} />)
+      }
+      const page = await service.getPage(id, {
+        before: c.req.query("before"),
+        at: c.req.query("at"),
+        v: c.req.query("v"),
+      })
+      return c.html(
+        <SessionDetail snapshot={page.snapshot} complete={page.complete} nonce={nonceOf(c)} window={windowOf(page)} />,
+      )
     } catch (error) {
       if (error instanceof ShareError && error.code === "not_found") return notFoundPage(c)
+      if (error instanceof ShareError && error.code === "bad_request") {
+        return c.html(<ErrorPage nonce={nonceOf(c)} status={400} heading="Bad page" message={error.message} />, 400)
+      }
       throw error
     }
+  })
+  // Earlier turns for the live script's "load earlier": server-rendered, sanitised HTML of the messages before one.
+  .get("/share/:id/turns", unlisted, async (c) => {
+    const id = c.req.param("id")
+    if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
+    const before = c.req.query("before")
+    if (before === undefined) return errorResponse(c, new ShareError("bad_request", "`before` is required"))
+    return c.json(await earlierTurns(await new ShareService(c.env).getPage(id, { before })))
   })
   // Server-rendered, sanitised HTML of what changed after `since`: what the live script patches into the page.
   .get("/share/:id/fragments", unlisted, async (c) => {
