@@ -50,7 +50,7 @@ afterAll(async () => {
 describe("reading a real-shaped session", () => {
   it("passes axe and fits 1280 and 390 px: every part type, a multi-file diff", async () => {
     const sessionID = uniqueSessionID("reading")
-    const share = await createShare(sessionID, richSessionItems(sessionID, { turns: 6 }))
+    const share = await createShare(sessionID, richSessionItems(sessionID, { turns: 7 }))
     const page = await browser.newPage({ viewport: DESKTOP })
     const errors: string[] = []
     page.on("pageerror", (error) => errors.push(error.message))
@@ -70,7 +70,7 @@ describe("reading a real-shaped session", () => {
     // The turn index sits beside the conversation on a wide screen and follows the reader down.
     const index = page.locator("#turns")
     expect(await index.isVisible()).toBe(true)
-    expect(await index.locator("li").count()).toBe(6)
+    expect(await index.locator("li").count()).toBe(7)
     expect(await page.locator("#turn-index").evaluate((nav) => getComputedStyle(nav).position)).toBe("sticky")
     expect(await page.locator("#diffs .files li").count()).toBe(4)
 

@@ -87,6 +87,7 @@ const PAGE_ATTRIBUTES = [
   "loading",
   "role",
   "colspan",
+  "tabindex",
   "type",
   "name",
   "for",

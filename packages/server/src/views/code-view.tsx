@@ -63,7 +63,7 @@ export function Listing(props: { lines: { number: number; text: string }[]; lang
   const html = highlight(code, props.language)
   return (
     <>
-      <div class="listing">
+      <section class="listing" tabindex={0} aria-label="file listing">
         <pre class="gutter" aria-hidden="true">
           {shown.map((line) => line.number).join("\n")}
         </pre>
@@ -74,7 +74,7 @@ export function Listing(props: { lines: { number: number; text: string }[]; lang
             <code dangerouslySetInnerHTML={{ __html: html }} />
           </pre>
         )}
-      </div>
+      </section>
       {props.lines.length > LISTING_LINES ? (
         <p class="clip">
           … {props.lines.length - LISTING_LINES} more lines

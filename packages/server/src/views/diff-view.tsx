@@ -124,10 +124,11 @@ export function DiffTable(props: { lines: DiffLine[]; language?: string; mode: "
       </table>
     )
   return (
-    <div class={`diff-lines ${props.mode}`}>
+    // Focusable, so a keyboard can scroll a wide diff sideways.
+    <section class={`diff-lines ${props.mode}`} tabindex={0} aria-label={`${props.mode} diff`}>
       {table}
       {rest > 0 ? <p class="clip">… {rest} more lines not shown</p> : null}
-    </div>
+    </section>
   )
 }
 

@@ -57,7 +57,7 @@ main.wide { max-width: 1280px; }
 @media (min-width: 900px) {
   .columns { grid-template-columns: 260px minmax(0, 1fr); gap: 28px; }
   .turn-index { top: 12px; align-self: start; max-height: calc(100vh - 24px); overflow-y: auto; border: 0; padding: 0; }
-  .turns-button { display: none; }
+  .turns-button, #turns-toggle { display: none; }
   #turns-toggle:not(:checked) ~ .turns, .turns { display: block; max-height: none; margin-top: 0; }
   .to-latest { margin: 10px 0 0 6px; }
 }
@@ -95,10 +95,10 @@ pre.command::before { content: "$ "; color: var(--muted); }
 pre.error { color: var(--del-text); }
 .listing { display: flex; margin: 6px 0; border: 1px solid var(--line); border-radius: 8px; overflow-x: auto; background: #0f0f0f; }
 .listing pre { margin: 0; border: 0; border-radius: 0; white-space: pre; overflow-wrap: normal; overflow: visible; }
-.listing .gutter { color: #6b6b6b; text-align: right; user-select: none; -webkit-user-select: none; padding-right: 8px;
+.listing .gutter { color: #8f8f8f; text-align: right; user-select: none; -webkit-user-select: none; padding-right: 8px;
   border-right: 1px solid var(--line); flex: none; }
 .listing .code { flex: 1 0 auto; }
-.ln { color: #6b6b6b; user-select: none; -webkit-user-select: none; }
+.ln { color: #8f8f8f; user-select: none; -webkit-user-select: none; }
 .clip { color: var(--muted); font-size: 0.8rem; margin: 2px 0 6px; }
 details > summary { cursor: pointer; color: var(--muted); font-size: 0.85rem; }
 details > summary:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; border-radius: 6px; }
@@ -155,11 +155,13 @@ figure.file img { display: block; max-width: min(100%, 480px); max-height: 360px
 .diff-lines { overflow-x: auto; }
 .dt { border-collapse: collapse; width: 100%; font: 0.78rem/1.5 var(--mono); }
 .dt td { padding: 0 8px; vertical-align: top; white-space: pre; }
-.dt .ln { width: 1%; text-align: right; color: #6b6b6b; }
+.dt .ln { width: 1%; text-align: right; color: #8f8f8f; }
 .dt .sign { width: 1%; padding: 0 2px; user-select: none; -webkit-user-select: none; }
 .dt.split .src { width: 50%; white-space: pre-wrap; overflow-wrap: anywhere; }
 .dt tr.add, .dt td.add { background: var(--add); }
 .dt tr.del, .dt td.del { background: var(--del); }
+.dt tr.add .ln { color: var(--add-text); }
+.dt tr.del .ln { color: var(--del-text); }
 .dt td.none { background: #111; }
 .dt tr.hunk td { color: var(--muted); background: #161616; padding: 2px 12px; }
 .replay { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; margin: 10px 0 0; font-size: 0.82rem; }

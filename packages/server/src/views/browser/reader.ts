@@ -8,8 +8,13 @@ function isEarlierTurns(value: unknown): value is EarlierTurns {
   return typeof value === "object" && value !== null && "html" in value && typeof value.html === "string"
 }
 
-/** Opens every collapsed `<details>` around an element, so a link to a tool call or a thought shows it. */
+/**
+ * Opens every collapsed `<details>` around an element, and the one it is (a part's tool call or thought), so a link
+ * to it shows it.
+ */
 function reveal(element: HTMLElement): void {
+  const own = element.querySelector(":scope > details")
+  if (own instanceof HTMLDetailsElement) own.open = true
   for (let node: HTMLElement | null = element; node !== null; node = node.parentElement) {
     if (node instanceof HTMLDetailsElement) node.open = true
   }
@@ -84,12 +89,21 @@ function loadEarlierInPlace(share: string, messages: HTMLElement, sanitize: Sani
   })
   const container = link.parentElement
   if (container === null || !("IntersectionObserver" in window)) return
-  new IntersectionObserver(
+  const observer = new IntersectionObserver(
     (entries) => {
       if (entries.some((entry) => entry.isIntersecting)) void load()
     },
     { rootMargin: "400px 0px 0px 0px" },
-  ).observe(container)
+  )
+  // Only once the reader scrolls: a page just opened loads nothing more than its own turns (what it sends before
+  // any scroll stays what the server chose).
+  const openedAt = window.scrollY
+  const arm = () => {
+    if (window.scrollY === openedAt) return
+    window.removeEventListener("scroll", arm)
+    observer.observe(container)
+  }
+  window.addEventListener("scroll", arm, { passive: true })
 }
 
 /** "Jump to latest": shown when live updates land while the end of the page is out of sight. */
