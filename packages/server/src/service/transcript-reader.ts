@@ -51,16 +51,16 @@ export async function transcriptStream(source: ShareSource, shareID: string): Pr
     const diffs = diffsMarkdown((await allTexts(source.bucket, head.diffs)).map((row) => JSON.parse(row)))
     if (diffs !== "") yield `${diffs}\n`
   }
-  const source = pieces()
+  const texts = pieces()
   const encoder = new TextEncoder()
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await source.next()
+      const next = await texts.next()
       if (next.done === true) return controller.close()
       controller.enqueue(encoder.encode(next.value))
     },
     async cancel() {
-      await source.return(undefined)
+      await texts.return(undefined)
     },
   })
 }

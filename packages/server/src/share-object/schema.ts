@@ -91,15 +91,13 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     // The version that first wrote each message and part, so a page `?v=N` shows the rows that existed at N. Rows
-    // from before this step take their last write's version: the earliest one known for them. Permalinks name a
-    // part by its id alone (`?at=`, `?part=`), so parts get an index on it: the key is (message_id, id).
+    // from before this step take their last write's version: the earliest one known for them.
     step: 4,
     statements: [
       "ALTER TABLE message ADD COLUMN created_version INTEGER NOT NULL DEFAULT 0",
       "UPDATE message SET created_version = version",
       "ALTER TABLE part ADD COLUMN created_version INTEGER NOT NULL DEFAULT 0",
       "UPDATE part SET created_version = version",
-      "CREATE INDEX part_id ON part (id)",
     ],
   },
 ]

@@ -263,7 +263,11 @@ export class ShareStore {
     }
   }
 
-  /** A part's row and its message's row (absent when the message never arrived), as stored (text or R2 key). */
+  /**
+   * A part's row and its message's row (absent when the message never arrived), as stored (text or R2 key). Parts
+   * are keyed by (message_id, id), and a link names the part alone, so this scans the part keys: an index on `id`
+   * would cost every synced part a third row write, for a lookup only a permalink into an unloaded turn makes.
+   */
   part(partID: string): { part: StoredRow; message?: StoredRow } | undefined {
     const row = this.sql.first<DataRow & { message_id: string }>(
       "SELECT data, blob, message_id FROM part WHERE id = ?",
@@ -273,7 +277,6 @@ export class ShareStore {
     const message = this.sql.first<DataRow>("SELECT data, blob FROM message WHERE id = ?", row.message_id)
     return message === undefined ? { part: storedRow(row) } : { part: storedRow(row), message: storedRow(message) }
   }
-
 
   /**
    * One page of message or part rows newer than `since`, in display order (messages by id, parts by message then

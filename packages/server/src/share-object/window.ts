@@ -109,7 +109,8 @@ export class WindowReader {
     let complete = true
     for (const part of parts) {
       bytes += part.bytes
-      if (bytes > cap) {
+      // The first part is always shown, so a turn made of one huge part (one kept in R2) is not an empty page.
+      if (bytes > cap && kept.length > 0) {
         complete = false
         break
       }
