@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs"
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { sql } from "drizzle-orm"
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core"
@@ -28,18 +28,79 @@ export function sqliteDriver(): SqliteDriver {
 /** The files SQLite keeps for a database: the main file, and in WAL mode its log and shared-memory index. */
 const databaseFiles = (path: string): string[] => [path, `${path}-wal`, `${path}-shm`]
 
+/** The store cannot be opened safely where it is; the message says what to change. */
+export class StorePathError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = "StorePathError"
+  }
+}
+
+/** Write bits for group and others: anyone they cover could swap the store's files for their own. */
+const SHARED_WRITE = 0o022
+/** The sticky bit: a directory many users share (/tmp), never ours to narrow. */
+const STICKY = 0o1000
+
+/**
+ * The store's directory is private: created 0700, and an existing one that others may write to is narrowed to
+ * 0700 when it is ours. A directory we cannot narrow (someone else's, or a sticky one like /tmp, which many users
+ * share) is refused, since another user could plant the files SQLite is about to open.
+ */
+function preparePrivateDirectory(directory: string): void {
+  mkdirSync(directory, { recursive: true, mode: 0o700 })
+  const stat = statSync(directory)
+  if ((stat.mode & SHARED_WRITE) === 0) return
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0")
+  const ours = typeof process.getuid === "function" && stat.uid === process.getuid()
+  if (!ours || (stat.mode & STICKY) !== 0) {
+    throw new StorePathError(
+      `the store directory ${directory} is writable by other users (mode ${mode}); put the store in a private ` +
+        "directory (--db or CLOUDSESSION_DB)",
+    )
+  }
+  chmodSync(directory, 0o700)
+}
+
+/**
+ * Make `file` private without following a symlink: a store path (or a -wal/-shm beside it) that is a link would
+ * have us change, and SQLite write secrets into, whatever it points at. Opened with O_NOFOLLOW and narrowed
+ * through the descriptor, so the file checked is the file changed.
+ */
+function restrictFile(file: string, create: boolean): void {
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | (create ? constants.O_CREAT : 0)
+  let descriptor: number
+  try {
+    descriptor = openSync(file, flags, 0o600)
+  } catch (error) {
+    if (isCode(error, "ENOENT") && !create) return
+    if (isCode(error, "ELOOP"))
+      throw new StorePathError(`the store path ${file} is a symbolic link; refusing to follow it`)
+    throw error
+  }
+  try {
+    if (!fstatSync(descriptor).isFile()) throw new StorePathError(`the store path ${file} is not a regular file`)
+    fchmodSync(descriptor, 0o600)
+  } finally {
+    closeSync(descriptor)
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof Error && "code" in error && error.code === code
+}
+
 /**
  * The main file exists and is private before SQLite opens it: SQLite creates the -wal and -shm files with the
  * main file's mode, and they hold the same secrets. Files an earlier version left readable are narrowed too.
  */
 function preparePrivateFiles(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  closeSync(openSync(path, "a", 0o600))
+  preparePrivateDirectory(dirname(path))
+  restrictFile(path, true)
   restrictFiles(path)
 }
 
 function restrictFiles(path: string): void {
-  for (const file of databaseFiles(path)) if (existsSync(file)) chmodSync(file, 0o600)
+  for (const file of databaseFiles(path)) restrictFile(file, false)
 }
 
 /**
