@@ -22,6 +22,7 @@ const HOSTILE =
   "done\rOVERWRITTEN \u202eevil\u202c \u2066iso\u2069 \u{e0041}"
 
 /** Anything that would reach the terminal raw: C0 controls other than tab and newline, DEL, C1, bidi, tags. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this test is for
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u{e0000}-\u{e007f}]/u
 
 function hostileSession(sessionID: string): SyncData[] {
