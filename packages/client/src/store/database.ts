@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, statSync } from "node:fs"
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, type Stats, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { sql } from "drizzle-orm"
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core"
@@ -62,26 +62,40 @@ function preparePrivateDirectory(directory: string): void {
 }
 
 /**
- * Make `file` private without following a symlink: a store path (or a -wal/-shm beside it) that is a link would
- * have us change, and SQLite write secrets into, whatever it points at. Opened with O_NOFOLLOW and narrowed
- * through the descriptor, so the file checked is the file changed.
+ * Make `file` private without opening it. This process may already have the file open through SQLite (the plugin
+ * runs inside OpenCode, whose own connection holds opencode.db in WAL mode), and closing any descriptor of a file
+ * drops every POSIX lock the process holds on it: OpenCode's shared lock on the database and the one on the -shm
+ * file that tells other processes the shared-memory index is in use. The next process to open the database (the
+ * CLI, another OpenCode) would then take itself for the only user and truncate the -shm OpenCode has mapped, and
+ * OpenCode dies of SIGBUS, or the two write the WAL uncoordinated. So: lstat (a link is refused, never followed:
+ * we would change, and SQLite write secrets into, whatever it points at) and chmod by path. The directory is
+ * private by now, so no one else can swap the entry for a link between the two calls.
  */
-function restrictFile(file: string, create: boolean): void {
-  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | (create ? constants.O_CREAT : 0)
-  let descriptor: number
+function restrictFile(file: string): void {
+  let stat: Stats
   try {
-    descriptor = openSync(file, flags, 0o600)
+    stat = lstatSync(file)
   } catch (error) {
-    if (isCode(error, "ENOENT") && !create) return
-    if (isCode(error, "ELOOP"))
-      throw new StorePathError(`the store path ${file} is a symbolic link; refusing to follow it`)
+    if (isCode(error, "ENOENT")) return
     throw error
   }
+  if (stat.isSymbolicLink())
+    throw new StorePathError(`the store path ${file} is a symbolic link; refusing to follow it`)
+  if (!stat.isFile()) throw new StorePathError(`the store path ${file} is not a regular file`)
+  if ((stat.mode & 0o777) !== 0o600) chmodSync(file, 0o600)
+}
+
+/**
+ * Create the main file 0600 if it is missing, so SQLite gives the -wal and -shm files that mode too. O_EXCL: only
+ * a file created here is opened (and closed) here, and a new file is open nowhere, so no lock is lost; O_EXCL with
+ * O_CREAT also never follows a link.
+ */
+function createPrivateFile(file: string): void {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
   try {
-    if (!fstatSync(descriptor).isFile()) throw new StorePathError(`the store path ${file} is not a regular file`)
-    fchmodSync(descriptor, 0o600)
-  } finally {
-    closeSync(descriptor)
+    closeSync(openSync(file, flags, 0o600))
+  } catch (error) {
+    if (!isCode(error, "EEXIST")) throw error
   }
 }
 
@@ -95,12 +109,12 @@ function isCode(error: unknown, code: string): boolean {
  */
 function preparePrivateFiles(path: string): void {
   preparePrivateDirectory(dirname(path))
-  restrictFile(path, true)
+  createPrivateFile(path)
   restrictFiles(path)
 }
 
 function restrictFiles(path: string): void {
-  for (const file of databaseFiles(path)) restrictFile(file, false)
+  for (const file of databaseFiles(path)) restrictFile(file)
 }
 
 /**
