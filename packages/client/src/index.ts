@@ -7,7 +7,13 @@
 export { snapshotToMarkdown } from "@cloudsession/protocol"
 export { describeRedactions, type RedactionCounts } from "@cloudsession/protocol/redaction"
 export { type ConnectionEvent, type ConnectOptions, connect, type RpcConnection } from "./connection/connection.ts"
-export { ConnectionClosedError, ConnectionError, RpcAuthError, type UpgradeRefusal } from "./connection/errors.ts"
+export {
+  CleartextRefusedError,
+  ConnectionClosedError,
+  ConnectionError,
+  RpcAuthError,
+  type UpgradeRefusal,
+} from "./connection/errors.ts"
 export type { RemoteDeletion } from "./delete-share.ts"
 export {
   InvalidShareIdError,

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { makeSession, makeSessionItems } from "@cloudsession/protocol/fixtures"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
@@ -86,6 +86,28 @@ describe("local share store (real SQLite file)", () => {
       process.umask(umask)
     }
   })
+
+  // Linux lists every POSIX lock in /proc/locks; that is where a lock this process lost shows.
+  it.skipIf(!existsSync("/proc/locks"))(
+    "keeps the locks of a connection this process already has open (OpenCode's own, when the plugin opens the store)",
+    async () => {
+      const path = join(tempDir(), "opencode.db")
+      const opencode = openRawDatabase(path)
+      opencode.exec("PRAGMA journal_mode = WAL")
+      opencode.exec("CREATE TABLE session (id TEXT)")
+      chmodSync(path, 0o644)
+      const held = { db: locksHeld(path), shm: locksHeld(`${path}-shm`) }
+      // In WAL mode a connection keeps a shared lock on the database and one on the -shm file as long as it is open.
+      expect(held.db.length).toBeGreaterThan(0)
+      expect(held.shm.length).toBeGreaterThan(0)
+      await store(path)
+      // Without them, the next process to open the database truncates the -shm OpenCode has mapped (SIGBUS).
+      expect(locksHeld(path)).toEqual(expect.arrayContaining(held.db))
+      expect(locksHeld(`${path}-shm`)).toEqual(expect.arrayContaining(held.shm))
+      expect(statSync(path).mode & 0o777).toBe(0o600)
+      opencode.close()
+    },
+  )
 
   it("enforces no foreign key, on Node as on Bun: a legacy OpenCode table accepts a session it does not list", async () => {
     const opened = await store(legacyDatabase([]))
@@ -189,3 +211,14 @@ describe("local share store (real SQLite file)", () => {
     expect(opened.shares.remove("ses_r")).toBe(false)
   })
 })
+
+/** The POSIX locks this process holds on `file` ("READ 128-128"), from Linux's /proc/locks. */
+function locksHeld(file: string): string[] {
+  const inode = `:${statSync(file).ino}`
+  return readFileSync("/proc/locks", "utf8")
+    .split("\n")
+    .filter((line) => !line.includes("->")) // a waiter, not a holder
+    .map((line) => line.trim().split(/\s+/)) // 1: POSIX ADVISORY READ <pid> <major>:<minor>:<inode> <start> <end>
+    .filter((fields) => fields[1] === "POSIX" && fields[4] === String(process.pid) && fields[5]?.endsWith(inode))
+    .map((fields) => `${fields[3]} ${fields[6]}-${fields[7]}`)
+}

@@ -1,4 +1,4 @@
-import { connect, RpcAuthError, type RpcConnection } from "@cloudsession/client"
+import { CleartextRefusedError, connect, RpcAuthError, type RpcConnection } from "@cloudsession/client"
 import type { Logger } from "./log.ts"
 
 type Stub = Awaited<ReturnType<RpcConnection["stub"]>>
@@ -6,23 +6,27 @@ type Stub = Awaited<ReturnType<RpcConnection["stub"]>>
 /**
  * The connection to the server, opened when something first needs to be sent (an OpenCode that shares nothing
  * never connects). A refused token is final: it is logged once and every later call fails with the same error
- * without asking the server again. An unreachable server is logged once per outage and retried on the next need.
+ * without asking the server again. So is a plain `ws://` URL to another machine (the token would cross the network
+ * readable) unless `allowCleartext` says so. An unreachable server is logged once per outage and retried on the
+ * next need.
  */
 export class LazyLink {
   readonly #url: string
   readonly #token: string
   readonly #log: Logger
+  readonly #allowCleartext: boolean
   readonly #reconnectListeners = new Set<() => void>()
   #opening: Promise<RpcConnection> | undefined
   #connection: RpcConnection | undefined
-  #refused: RpcAuthError | undefined
+  #refused: RpcAuthError | CleartextRefusedError | undefined
   #unreachable = false
   #closed = false
 
-  constructor(options: { url: string; token: string; log: Logger }) {
+  constructor(options: { url: string; token: string; log: Logger; allowCleartext?: boolean }) {
     this.#url = options.url
     this.#token = options.token
     this.#log = options.log
+    this.#allowCleartext = options.allowCleartext === true
   }
 
   async stub(): Promise<Stub> {
@@ -38,7 +42,7 @@ export class LazyLink {
     return () => this.#reconnectListeners.delete(listener)
   }
 
-  /** The token was refused: nothing will ever be sent through this link. */
+  /** The token was refused (or may not be sent): nothing will ever be sent through this link. */
   get refused(): boolean {
     return this.#refused !== undefined
   }
@@ -54,6 +58,7 @@ export class LazyLink {
     this.#opening ??= connect({
       url: this.#url,
       token: this.#token,
+      allowCleartext: this.#allowCleartext,
       onEvent: (event) => {
         if (event.type === "broken")
           this.#log("warn", `connection to ${this.#url} lost (${event.reason}); reconnecting`)
@@ -87,6 +92,17 @@ export class LazyLink {
       this.#log(
         "error",
         `${this.#url} ${error.message.replace(/^the server /, "")}: nothing is shared until OpenCode restarts with a valid token`,
+      )
+      throw error
+    }
+    if (error instanceof CleartextRefusedError) {
+      // Final, like a refused token: retrying cannot make the network safe. The library's message names the CLI's
+      // flag; here the switch is the plugin's option.
+      this.#refused = error
+      this.#log(
+        "error",
+        `refusing to send the token in clear text to ${this.#url} (not this machine); use https://, or set the ` +
+          "plugin's allowCleartext option if this network is yours: nothing is shared until OpenCode restarts",
       )
       throw error
     }

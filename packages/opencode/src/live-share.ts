@@ -22,6 +22,8 @@ export type LiveShareOptions = {
   source: SessionSource
   log: Logger
   debounceMs?: number
+  /** Send the token over `ws://` to a host that is not this machine (refused otherwise; see `LazyLink`). */
+  allowCleartext?: boolean
 }
 
 /** What OpenCode's share client expects back from a create, and keeps in its `session_share` row. */
@@ -76,7 +78,12 @@ export class LiveShare {
     this.#source = options.source
     this.#log = options.log
     this.#debounceMs = options.debounceMs ?? 100
-    this.#link = new LazyLink({ url: server, token: options.token, log: options.log })
+    this.#link = new LazyLink({
+      url: server,
+      token: options.token,
+      log: options.log,
+      allowCleartext: options.allowCleartext === true,
+    })
     this.#client = new ShareClientClass({ store, link: this.#link, server })
   }
 

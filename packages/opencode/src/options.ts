@@ -18,6 +18,11 @@ export const PluginOptionsSchema = z
     debounceMs: z.number().int().min(0).max(10_000).optional(),
     /** How long OpenCode's exit may wait for unsent changes (ms); what is left goes out at the next start. */
     exitFlushMs: z.number().int().min(0).max(60_000).optional(),
+    /**
+     * Send the token over plain `http://`/`ws://` to a host that is not this machine. Off: anyone on the path would
+     * read the token and every share's secret, so such a `url` is refused unless this says the network is yours.
+     */
+    allowCleartext: z.boolean().optional(),
   })
   .strict()
 
@@ -30,6 +35,7 @@ export type ResolvedOptions = {
   database: string | undefined
   debounceMs: number
   exitFlushMs: number
+  allowCleartext: boolean
 }
 
 type Env = Record<string, string | undefined>
@@ -66,5 +72,6 @@ export function resolveOptions(input: unknown, env: Env = process.env): Resolved
     database: options.database,
     debounceMs: options.debounceMs ?? 100,
     exitFlushMs: options.exitFlushMs ?? 5_000,
+    allowCleartext: options.allowCleartext ?? false,
   }
 }

@@ -24,6 +24,8 @@ export type ShareNextOptions = {
   debounceMs?: number
   /** How long `dispose` may wait for unsent changes (ms). */
   exitFlushMs?: number
+  /** Send the token over `ws://` to a host that is not this machine (refused unless set). */
+  allowCleartext?: boolean
 }
 
 /** The surface of upstream OpenCode's `ShareNext`, for forks that replace its body with a call to this. */

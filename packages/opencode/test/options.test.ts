@@ -17,6 +17,12 @@ describe("plugin options", () => {
     })
   })
 
+  it("refuse clear text to another machine unless allowCleartext says the network is yours", () => {
+    expect(resolveOptions({}, {}).allowCleartext).toBe(false)
+    expect(resolveOptions({ allowCleartext: true }, {}).allowCleartext).toBe(true)
+    expect(() => resolveOptions({ allowCleartext: "yes" }, {})).toThrow(/allowCleartext/)
+  })
+
   it("leave the mode to OpenCode's own share setting when neither says", () => {
     expect(resolveOptions({}, {}).mode).toBeUndefined()
   })

@@ -7,6 +7,7 @@ import type { BatchSent } from "../sync/outbox-sender.ts"
 import { DEFAULT_BUDGET } from "../sync/pack.ts"
 import { type CommonFlags, databasePath, rpcToken } from "./config.ts"
 import { replayPending } from "./replay.ts"
+import { printErr } from "./terminal.ts"
 
 /** Open the store for the duration of `work`, closing it whatever happens. */
 export async function withStore<T>(flags: CommonFlags, work: (store: ShareStore) => Promise<T> | T): Promise<T> {
@@ -41,10 +42,11 @@ export async function withConnection<T>(
   const connection = await connect({
     url: server,
     token: rpcToken(flags),
+    allowCleartext: flags.allowCleartext === true,
     reconnectWindowMs: 60_000,
     onEvent: (event) => {
-      if (event.type === "broken") process.stderr.write(`connection lost (${event.reason}); reconnecting\n`)
-      if (event.type === "connected" && process.env.CLOUDSESSION_DEBUG) process.stderr.write(`connected\n`)
+      if (event.type === "broken") printErr(`connection lost (${event.reason}); reconnecting\n`)
+      if (event.type === "connected" && process.env.CLOUDSESSION_DEBUG) printErr(`connected\n`)
     },
   })
   try {

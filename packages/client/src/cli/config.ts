@@ -11,6 +11,7 @@ export type CommonFlags = {
   progress?: boolean
   /** `--no-redact` makes this false: items are sent with any secrets in them. */
   redact?: boolean
+  allowCleartext?: boolean
 }
 
 export function addStoreOption(command: Command): Command {
@@ -27,6 +28,7 @@ export function addServerOptions(command: Command): Command {
       "--token <token>",
       "bearer token for /rpc (env CLOUDSESSION_TOKEN; prefer the env var: flags show up in ps)",
     )
+    .option("--allow-cleartext", "send the token over ws:// to a host that is not this machine (refused otherwise)")
 }
 
 export function databasePath(flags: CommonFlags): string {

@@ -1,6 +1,7 @@
-import { ConnectionError, RpcAuthError } from "../connection/errors.ts"
+import { CleartextRefusedError, ConnectionError, RpcAuthError } from "../connection/errors.ts"
 import { InvalidShareIdError, NotSharedError, ServerMismatchError, ServerRefusedError } from "../errors.ts"
 import { SessionFileError } from "../session-file.ts"
+import { StorePathError } from "../store/database.ts"
 import { ItemTooLargeError } from "../sync/pack.ts"
 
 /** Exit codes scripts can rely on (documented in packages/client/README.md). */
@@ -31,7 +32,15 @@ export class UsageError extends Error {
   }
 }
 
-const USAGE_ERRORS = [UsageError, SessionFileError, ItemTooLargeError, ServerMismatchError, InvalidShareIdError]
+const USAGE_ERRORS = [
+  UsageError,
+  SessionFileError,
+  ItemTooLargeError,
+  ServerMismatchError,
+  InvalidShareIdError,
+  CleartextRefusedError,
+  StorePathError,
+]
 
 export function exitCodeOf(error: unknown): number {
   if (USAGE_ERRORS.some((type) => error instanceof type)) return EXIT.usage

@@ -8,6 +8,7 @@ import { syncCommand } from "./commands/sync.ts"
 import { unshareCommand } from "./commands/unshare.ts"
 import { urlCommand } from "./commands/url.ts"
 import { describeError, EXIT, exitCodeOf } from "./exit-codes.ts"
+import { printErr } from "./terminal.ts"
 
 /** Which command a usage error came from, for the `--help` hint in its one line. */
 type UsageContext = { command: string }
@@ -71,10 +72,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version exit 0 (and were printed to stdout).
       if (error.exitCode === 0) return EXIT.ok
-      process.stderr.write(`cloudsession: ${usageLine(error, usage)}\n`)
+      printErr(`cloudsession: ${usageLine(error, usage)}\n`)
       return EXIT.usage
     }
-    process.stderr.write(`cloudsession: ${describeError(error)}\n`)
+    printErr(`cloudsession: ${describeError(error)}\n`)
     return exitCodeOf(error)
   }
 }

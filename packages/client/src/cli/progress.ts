@@ -1,5 +1,6 @@
 import { SingleBar } from "cli-progress"
 import type { BatchSent } from "../sync/outbox-sender.ts"
+import { printErr } from "./terminal.ts"
 
 export type UploadProgress = {
   onBatch: (event: BatchSent) => void
@@ -23,9 +24,7 @@ export function uploadProgress(totalItems: number, forceBar: boolean): UploadPro
       if (!severalBatches) return
       reported = true
       if (!useBar) {
-        process.stderr.write(
-          `sent ${sentItems}/${Math.max(totalItems, sentItems)} items (${event.remaining} batches left)\n`,
-        )
+        printErr(`sent ${sentItems}/${Math.max(totalItems, sentItems)} items (${event.remaining} batches left)\n`)
         return
       }
       if (bar === undefined) {

@@ -1,6 +1,7 @@
 import type { ShareClient } from "../share-client.ts"
 import { describeError } from "./exit-codes.ts"
 import { describeRejected } from "./rejected.ts"
+import { printErr } from "./terminal.ts"
 
 /**
  * Deliver what sessions shared on this server still have pending. It is not what the user asked for, so it never
@@ -15,5 +16,5 @@ export async function replayPending(client: ShareClient): Promise<void> {
     (error: unknown) => [describeError(error)],
   )
   if (problems.length === 0) return
-  process.stderr.write(`cloudsession: warning: pending batches of other shares: ${problems.join("; ")}\n`)
+  printErr(`cloudsession: warning: pending batches of other shares: ${problems.join("; ")}\n`)
 }

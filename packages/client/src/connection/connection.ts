@@ -1,8 +1,8 @@
 import type { ShareRpc } from "@cloudsession/protocol"
 import { newWebSocketRpcSession, type RpcStub } from "capnweb"
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts"
-import { rpcEndpoint } from "./endpoint.ts"
-import { ConnectionClosedError, ConnectionError, RpcAuthError, redact } from "./errors.ts"
+import { isCleartextRemote, rpcEndpoint } from "./endpoint.ts"
+import { CleartextRefusedError, ConnectionClosedError, ConnectionError, RpcAuthError, redact } from "./errors.ts"
 import { openSocket, type RpcSocket } from "./websocket.ts"
 
 /** What happens to a connection, for diagnostics (`ConnectOptions.onEvent`); never carries the token. */
@@ -26,6 +26,11 @@ export type ConnectOptions = {
   reconnectWindowMs?: number
   /** Diagnostics (never carry the token). */
   onEvent?: (event: ConnectionEvent) => void
+  /**
+   * Send the token over `ws://` to a host that is not this machine. Off by default: the token and the share
+   * secrets would cross the network readable by anyone on the path.
+   */
+  allowCleartext?: boolean
 }
 
 type Live = { stub: RpcStub<ShareRpc>; socket: RpcSocket; broken: boolean }
@@ -62,6 +67,8 @@ export class RpcConnection implements Disposable {
   static async open(options: ConnectOptions): Promise<RpcConnection> {
     if (options.token === "") throw new RpcAuthError(401, "no token given")
     const connection = new RpcConnection(options)
+    if (options.allowCleartext !== true && isCleartextRemote(connection.url))
+      throw new CleartextRefusedError(connection.url)
     connection.#live = await connection.#establish()
     return connection
   }

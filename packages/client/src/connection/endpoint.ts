@@ -21,3 +21,20 @@ export function httpEndpoint(wsUrl: string): string {
   url.protocol = url.protocol === "wss:" ? "https:" : "http:"
   return url.toString()
 }
+
+/** Names and addresses that never leave this machine: `localhost` (and `*.localhost`), 127.0.0.0/8, `[::1]`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, "")
+  if (host === "localhost" || host.endsWith(".localhost")) return true
+  if (host === "[::1]") return true
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+/**
+ * Whether sending a token to `wsUrl` would put it on the network in clear text: `ws:` to anything but this
+ * machine. Anyone on the path (a café's Wi-Fi, a proxy) would read the token and every share secret sent after it.
+ */
+export function isCleartextRemote(wsUrl: string): boolean {
+  const url = new URL(wsUrl)
+  return url.protocol === "ws:" && !isLoopbackHost(url.hostname)
+}

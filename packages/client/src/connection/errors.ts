@@ -28,6 +28,17 @@ export class ConnectionError extends Error {
   }
 }
 
+/** The token would go over `ws://` to another machine, and the caller did not allow clear text. */
+export class CleartextRefusedError extends Error {
+  constructor(readonly url: string) {
+    super(
+      `refusing to send the token in clear text to ${url} (ws:// to a host that is not this machine); ` +
+        "use https:// or wss://, or pass --allow-cleartext if this network is yours",
+    )
+    this.name = "CleartextRefusedError"
+  }
+}
+
 /** The connection was closed by its owner; nothing more will be sent over it. */
 export class ConnectionClosedError extends Error {
   constructor() {

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs"
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, type Stats, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { sql } from "drizzle-orm"
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core"
@@ -28,18 +28,93 @@ export function sqliteDriver(): SqliteDriver {
 /** The files SQLite keeps for a database: the main file, and in WAL mode its log and shared-memory index. */
 const databaseFiles = (path: string): string[] => [path, `${path}-wal`, `${path}-shm`]
 
+/** The store cannot be opened safely where it is; the message says what to change. */
+export class StorePathError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = "StorePathError"
+  }
+}
+
+/** Write bits for group and others: anyone they cover could swap the store's files for their own. */
+const SHARED_WRITE = 0o022
+/** The sticky bit: a directory many users share (/tmp), never ours to narrow. */
+const STICKY = 0o1000
+
+/**
+ * The store's directory is private: created 0700, and an existing one that others may write to is narrowed to
+ * 0700 when it is ours. A directory we cannot narrow (someone else's, or a sticky one like /tmp, which many users
+ * share) is refused, since another user could plant the files SQLite is about to open.
+ */
+function preparePrivateDirectory(directory: string): void {
+  mkdirSync(directory, { recursive: true, mode: 0o700 })
+  const stat = statSync(directory)
+  if ((stat.mode & SHARED_WRITE) === 0) return
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0")
+  const ours = typeof process.getuid === "function" && stat.uid === process.getuid()
+  if (!ours || (stat.mode & STICKY) !== 0) {
+    throw new StorePathError(
+      `the store directory ${directory} is writable by other users (mode ${mode}); put the store in a private ` +
+        "directory (--db or CLOUDSESSION_DB)",
+    )
+  }
+  chmodSync(directory, 0o700)
+}
+
+/**
+ * Make `file` private without opening it. This process may already have the file open through SQLite (the plugin
+ * runs inside OpenCode, whose own connection holds opencode.db in WAL mode), and closing any descriptor of a file
+ * drops every POSIX lock the process holds on it: OpenCode's shared lock on the database and the one on the -shm
+ * file that tells other processes the shared-memory index is in use. The next process to open the database (the
+ * CLI, another OpenCode) would then take itself for the only user and truncate the -shm OpenCode has mapped, and
+ * OpenCode dies of SIGBUS, or the two write the WAL uncoordinated. So: lstat (a link is refused, never followed:
+ * we would change, and SQLite write secrets into, whatever it points at) and chmod by path. The directory is
+ * private by now, so no one else can swap the entry for a link between the two calls.
+ */
+function restrictFile(file: string): void {
+  let stat: Stats
+  try {
+    stat = lstatSync(file)
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return
+    throw error
+  }
+  if (stat.isSymbolicLink())
+    throw new StorePathError(`the store path ${file} is a symbolic link; refusing to follow it`)
+  if (!stat.isFile()) throw new StorePathError(`the store path ${file} is not a regular file`)
+  if ((stat.mode & 0o777) !== 0o600) chmodSync(file, 0o600)
+}
+
+/**
+ * Create the main file 0600 if it is missing, so SQLite gives the -wal and -shm files that mode too. O_EXCL: only
+ * a file created here is opened (and closed) here, and a new file is open nowhere, so no lock is lost; O_EXCL with
+ * O_CREAT also never follows a link.
+ */
+function createPrivateFile(file: string): void {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+  try {
+    closeSync(openSync(file, flags, 0o600))
+  } catch (error) {
+    if (!isCode(error, "EEXIST")) throw error
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof Error && "code" in error && error.code === code
+}
+
 /**
  * The main file exists and is private before SQLite opens it: SQLite creates the -wal and -shm files with the
  * main file's mode, and they hold the same secrets. Files an earlier version left readable are narrowed too.
  */
 function preparePrivateFiles(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  closeSync(openSync(path, "a", 0o600))
+  preparePrivateDirectory(dirname(path))
+  createPrivateFile(path)
   restrictFiles(path)
 }
 
 function restrictFiles(path: string): void {
-  for (const file of databaseFiles(path)) if (existsSync(file)) chmodSync(file, 0o600)
+  for (const file of databaseFiles(path)) restrictFile(file)
 }
 
 /**

@@ -2,6 +2,7 @@ import { snapshotToMarkdown } from "@cloudsession/protocol"
 import { Command, Option } from "commander"
 import { checkShareId, fetchShare, locateShare } from "../../export/fetch-share.ts"
 import { type CommonFlags, serverUrl } from "../config.ts"
+import { printOut, terminalJson } from "../terminal.ts"
 
 /** `export <shareID|url> [--format json|md]`: print a share as viewers see it. */
 export function exportCommand(): Command {
@@ -15,8 +16,6 @@ export function exportCommand(): Command {
       checkShareId(located.id)
       const server = located.server ?? serverUrl(flags)
       const snapshot = await fetchShare(server, located.id)
-      process.stdout.write(
-        flags.format === "md" ? snapshotToMarkdown(snapshot) : `${JSON.stringify(snapshot, null, 2)}\n`,
-      )
+      printOut(flags.format === "md" ? snapshotToMarkdown(snapshot) : `${terminalJson(snapshot)}\n`)
     })
 }

@@ -5,6 +5,7 @@ import { defaultLegacyShareDir } from "../../store/paths.ts"
 import { withStore } from "../client.ts"
 import { addStoreOption, type CommonFlags } from "../config.ts"
 import { UsageError } from "../exit-codes.ts"
+import { printErr, printOut } from "../terminal.ts"
 
 /**
  * `import-legacy [dir]`: record shares an older OpenCode kept as `<dir>/<sessionID>.json` files. (Rows of the old
@@ -18,7 +19,7 @@ export function importLegacyCommand(): Command {
   return command.action(async (dir: string, flags: CommonFlags) => {
     if (!existsSync(dir)) throw new UsageError(`no such directory: ${dir}`)
     const report = await withStore(flags, (store) => importLegacyJson(store.shares, dir))
-    for (const skipped of report.skipped) process.stderr.write(`skipped ${skipped.file}: ${skipped.reason}\n`)
-    process.stdout.write(`imported ${report.imported} shares (${report.alreadyKnown} already known)\n`)
+    for (const skipped of report.skipped) printErr(`skipped ${skipped.file}: ${skipped.reason}\n`)
+    printOut(`imported ${report.imported} shares (${report.alreadyKnown} already known)\n`)
   })
 }

@@ -1,6 +1,7 @@
 import { Command } from "commander"
 import { withExistingStore } from "../client.ts"
 import { addStoreOption, type CommonFlags } from "../config.ts"
+import { printOut, terminalJson } from "../terminal.ts"
 
 const iso = (time: number | null) => (time === null ? "-" : new Date(time).toISOString())
 
@@ -16,12 +17,12 @@ export function listCommand(): Command {
       () => [],
     )
     if (flags.json === true) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+      printOut(`${terminalJson(rows)}\n`)
       return
     }
     for (const row of rows) {
       const pending = row.pendingBatches > 0 ? `  (${row.pendingBatches} batches pending)` : ""
-      process.stdout.write(`${row.sessionID}\t${row.url}\tsynced ${iso(row.timeSynced)}${pending}\n`)
+      printOut(`${row.sessionID}\t${row.url}\tsynced ${iso(row.timeSynced)}${pending}\n`)
     }
   })
 }

@@ -3,6 +3,7 @@ import { withConnection, withExistingStore, withShareClient, withStore } from ".
 import { type CommonFlags, serverForRecord, serverUrl } from "../config.ts"
 import { readSession } from "../input.ts"
 import { throwIfRejected } from "../rejected.ts"
+import { printErr, printOut } from "../terminal.ts"
 import { uploadCommand, withUploadProgress } from "../upload.ts"
 
 /** `share <session.json|->`: create the share, upload the session, print its URL (the secret stays in the store). */
@@ -35,8 +36,8 @@ export function shareCommand(): Command {
         ),
       ),
     )
-    if (!outcome.created) process.stderr.write(`session ${session.sessionID} was already shared; synced it\n`)
-    process.stdout.write(`${outcome.share.url}\n`)
+    if (!outcome.created) printErr(`session ${session.sessionID} was already shared; synced it\n`)
+    printOut(`${outcome.share.url}\n`)
     throwIfRejected(session.sessionID, outcome.sent.rejected)
   })
 }

@@ -4,6 +4,7 @@ import { withConnection, withExistingStore, withShareClient } from "../client.ts
 import { type CommonFlags, serverForRecord } from "../config.ts"
 import { readSession } from "../input.ts"
 import { throwIfRejected } from "../rejected.ts"
+import { printOut } from "../terminal.ts"
 import { uploadCommand, withUploadProgress } from "../upload.ts"
 
 /** `sync <session.json>`: send the session's current state to its existing share (and anything still pending). */
@@ -35,7 +36,7 @@ export function syncCommand(): Command {
       },
       notShared,
     )
-    process.stdout.write(`synced ${sent.items} items in ${sent.batches} batches\n`)
+    printOut(`synced ${sent.items} items in ${sent.batches} batches\n`)
     throwIfRejected(session.sessionID, sent.rejected)
   })
 }

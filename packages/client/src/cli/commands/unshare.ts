@@ -2,6 +2,7 @@ import { Command } from "commander"
 import { NotSharedError } from "../../errors.ts"
 import { withConnection, withExistingStore, withShareClient } from "../client.ts"
 import { addServerOptions, addStoreOption, type CommonFlags, serverForRecord } from "../config.ts"
+import { printOut } from "../terminal.ts"
 
 /** `unshare <sessionID>`: delete the share on the server, then forget it locally. */
 export function unshareCommand(): Command {
@@ -33,6 +34,6 @@ export function unshareCommand(): Command {
       notShared,
     )
     const note = outcome.remote === "already-gone" ? " (it was already gone from the server)" : ""
-    process.stdout.write(`unshared ${sessionID}${note}\n`)
+    printOut(`unshared ${sessionID}${note}\n`)
   })
 }

@@ -2,6 +2,7 @@ import { Command } from "commander"
 import { NotSharedError } from "../../errors.ts"
 import { withExistingStore } from "../client.ts"
 import { addStoreOption, type CommonFlags } from "../config.ts"
+import { printOut } from "../terminal.ts"
 
 /** `url <sessionID>`: print the share URL from the local record (no network). */
 export function urlCommand(): Command {
@@ -16,6 +17,6 @@ export function urlCommand(): Command {
       () => undefined,
     )
     if (url === undefined) throw new NotSharedError(sessionID)
-    process.stdout.write(`${url}\n`)
+    printOut(`${url}\n`)
   })
 }
