@@ -33,15 +33,19 @@ type Creation = { done: Promise<ShareInfo> }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
-/** Resolve when `promise` settles or `ms` pass, whichever is first; never rejects. */
+/**
+ * Resolve when `promise` settles or `ms` pass, whichever is first; never rejects. The timer is cleared when the
+ * promise wins: a pending one would keep the process alive for the rest of the deadline after `close` returned.
+ */
 const within = (promise: Promise<unknown>, ms: number): Promise<void> =>
-  Promise.race([
-    promise.then(
-      () => {},
-      () => {},
-    ),
-    sleep(ms),
-  ])
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms))
+    const done = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    promise.then(done, done)
+  })
 
 /**
  * Live sharing of a running OpenCode's sessions: every change OpenCode reports for a shared session goes through
