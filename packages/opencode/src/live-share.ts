@@ -73,6 +73,7 @@ export class LiveShare {
   readonly #reported = new Set<string>()
   #lastEvent = 0
   #closed = false
+  #storeClosed = false
 
   private constructor(options: LiveShareOptions, server: string, store: ShareStore) {
     this.server = server
@@ -222,6 +223,7 @@ export class LiveShare {
     if (!this.#link.refused) await within(this.#client.replayOutbox(), deadline - Date.now())
     const left = this.#pendingBatches()
     this.#link.close()
+    this.#storeClosed = true
     this.#store.close()
     if (left > 0) this.#log("warn", `${left} batches could not be sent before exit; they go out at the next start`)
     return left
@@ -280,6 +282,9 @@ export class LiveShare {
   /** Problems while syncing: once per distinct message (a refused token is already reported by the link). */
   #report(error: unknown): void {
     if (this.#link.refused) return
+    // A send still under way when the exit deadline passed fails on the closed store: that is the exit, not news
+    // (its batch stays in the outbox, counted in the exit warning).
+    if (this.#storeClosed) return
     const message = error instanceof Error ? error.message : String(error)
     if (this.#reported.has(message)) return
     this.#reported.add(message)
