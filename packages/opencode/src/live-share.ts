@@ -35,15 +35,19 @@ type Creation = { done: Promise<ShareInfo> }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
-/** Resolve when `promise` settles or `ms` pass, whichever is first; never rejects. */
+/**
+ * Resolve when `promise` settles or `ms` pass, whichever is first; never rejects. The timer is cleared when the
+ * promise wins: a pending one would keep the process alive for the rest of the deadline after `close` returned.
+ */
 const within = (promise: Promise<unknown>, ms: number): Promise<void> =>
-  Promise.race([
-    promise.then(
-      () => {},
-      () => {},
-    ),
-    sleep(ms),
-  ])
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms))
+    const done = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    promise.then(done, done)
+  })
 
 /**
  * Live sharing of a running OpenCode's sessions: every change OpenCode reports for a shared session goes through
@@ -71,6 +75,7 @@ export class LiveShare {
   readonly #reported = new Set<string>()
   #lastEvent = 0
   #closed = false
+  #storeClosed = false
 
   private constructor(options: LiveShareOptions, server: string, store: ShareStore) {
     this.server = server
@@ -225,6 +230,7 @@ export class LiveShare {
     if (!this.#link.refused) await within(this.#client.replayOutbox(), deadline - Date.now())
     const left = this.#pendingBatches()
     this.#link.close()
+    this.#storeClosed = true
     this.#store.close()
     if (left > 0) this.#log("warn", `${left} batches could not be sent before exit; they go out at the next start`)
     return left
@@ -283,6 +289,9 @@ export class LiveShare {
   /** Problems while syncing: once per distinct message (a refused token is already reported by the link). */
   #report(error: unknown): void {
     if (this.#link.refused) return
+    // A send still under way when the exit deadline passed fails on the closed store: that is the exit, not news
+    // (its batch stays in the outbox, counted in the exit warning).
+    if (this.#storeClosed) return
     const message = error instanceof Error ? error.message : String(error)
     if (this.#reported.has(message)) return
     this.#reported.add(message)

@@ -36,7 +36,15 @@ async function openLive(input: PluginInput, options: ResolvedOptions, log: Logge
  * and syncs every change of a shared session live over the server's authenticated `/rpc`.
  */
 export async function CloudsessionPlugin(input: PluginInput, raw?: Record<string, unknown>): Promise<Hooks> {
-  const log = opencodeLogger(input.client)
+  // While OpenCode disposes its plugins, a call through its SDK client boots the directory's instance anew
+  // (config, plugins) and the line never reaches the log: from then on warnings go to stderr, where `opencode run`
+  // leaves them in the user's terminal.
+  let exiting = false
+  const toOpencode = opencodeLogger(input.client)
+  const log: Logger = (level, message) => {
+    if (!exiting) return toOpencode(level, message)
+    if (level === "warn" || level === "error") process.stderr.write(`cloudsession: ${message}\n`)
+  }
   let options: ResolvedOptions | undefined
   try {
     options = resolveOptions(raw)
@@ -62,6 +70,7 @@ export async function CloudsessionPlugin(input: PluginInput, raw?: Record<string
       if (typeof live !== "string") live.handle(event)
     },
     dispose: async () => {
+      exiting = true
       if (typeof live !== "string") await live.close(options?.exitFlushMs ?? 5_000)
       await bridge.close()
     },

@@ -14,12 +14,18 @@ import type { AddressInfo } from "node:net"
  * `[[chunks N every MS]]` in the prompt streams the text in N chunks MS milliseconds apart; `[[count N every MS]]`
  * streams the words ` w1` … ` wN`, MS milliseconds apart, and no reasoning (the benchmark finds each word again in
  * a viewer's page).
+ * `[[hold]]` in the prompt stops the answer after its reasoning until the test calls `release()` (`holding()`
+ * resolves once an answer waits there), so a test can change the world at a known point of a turn.
  * Title requests (OpenCode's small model, asked to name the session) get a short title.
  */
 export type MockLlm = {
   url: string
   /** The chat completion requests received, in order. */
   requests: ChatRequest[]
+  /** Resolves when an answer is held at `[[hold]]`. */
+  holding: () => Promise<void>
+  /** Let the held answer go on. */
+  release: () => void
   close: () => Promise<void>
 }
 
@@ -48,7 +54,7 @@ function split(text: string, pieces: number): string[] {
   return out
 }
 
-type Script = { chunks: Chunk[]; delayMs: number }
+type Script = { chunks: Chunk[]; delayMs: number; holdAt?: number }
 
 function isTitleRequest(request: ChatRequest): boolean {
   const system = request.messages.filter((message) => message.role === "system").map((m) => textOf(m.content))
@@ -92,7 +98,8 @@ function script(request: ChatRequest): Script {
   const delayMs = paced?.[2] !== undefined ? Number(paced[2]) : 5
   const answer = `You said: ${prompt.replace(/\[\[.*?\]\]/g, "").trim()}. `.repeat(Math.max(1, Math.ceil(pieces / 4)))
   const text = split(answer, pieces).map((content) => ({ delta: { content } }))
-  return { chunks: [...reasoning, ...text], delayMs }
+  const holdAt = prompt.includes("[[hold]]") ? reasoning.length : undefined
+  return { chunks: [...reasoning, ...text], delayMs, ...(holdAt === undefined ? {} : { holdAt }) }
 }
 
 const finishOf = (chunks: Chunk[]): string =>
@@ -107,9 +114,35 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function stream(response: ServerResponse, request: ChatRequest, log: ChatRequest[]): Promise<void> {
+/** A promise and the function that resolves it (Promise.withResolvers needs Node 22). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {}
+  const promise = new Promise<void>((done) => {
+    resolve = done
+  })
+  return { promise, resolve }
+}
+
+/** Where a held answer waits: `wait()` parks it until `release()`. */
+class Gate {
+  #reached = signal()
+  #open: (() => void) | undefined
+  holding = () => this.#reached.promise
+  wait = () =>
+    new Promise<void>((resolve) => {
+      this.#open = resolve
+      this.#reached.resolve()
+    })
+  release = () => {
+    this.#open?.()
+    this.#open = undefined
+    this.#reached = signal()
+  }
+}
+
+async function stream(response: ServerResponse, request: ChatRequest, log: ChatRequest[], gate: Gate): Promise<void> {
   log.push(request)
-  const { chunks, delayMs } = script(request)
+  const { chunks, delayMs, holdAt } = script(request)
   const id = `chatcmpl-${log.length}`
   const created = Math.floor(Date.now() / 1000)
   const send = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -118,7 +151,8 @@ async function stream(response: ServerResponse, request: ChatRequest, log: ChatR
     )
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "close" })
   send({ delta: { role: "assistant", content: "" }, finish_reason: null })
-  for (const chunk of chunks) {
+  for (const [index, chunk] of chunks.entries()) {
+    if (index === holdAt) await gate.wait()
     if (delayMs > 0) await sleep(delayMs)
     send({ delta: chunk.delta, finish_reason: null })
   }
@@ -135,6 +169,7 @@ function isChatRequest(value: unknown): value is ChatRequest {
 
 export async function startMockLlm(): Promise<MockLlm> {
   const requests: ChatRequest[] = []
+  const gate = new Gate()
   const server: Server = createServer((request, response) => {
     if (request.method === "GET" && request.url?.endsWith("/models")) {
       response.writeHead(200, { "content-type": "application/json" })
@@ -148,7 +183,7 @@ export async function startMockLlm(): Promise<MockLlm> {
     readJson(request)
       .then((body) => {
         if (!isChatRequest(body)) throw new Error("not a chat completion request")
-        return stream(response, body, requests)
+        return stream(response, body, requests, gate)
       })
       .catch((error: unknown) => {
         if (response.headersSent) return response.end()
@@ -162,7 +197,10 @@ export async function startMockLlm(): Promise<MockLlm> {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    holding: gate.holding,
+    release: gate.release,
     close: async () => {
+      gate.release()
       server.closeAllConnections()
       server.close()
       await once(server, "close").catch(() => {})

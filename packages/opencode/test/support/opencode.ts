@@ -14,7 +14,7 @@ function repositoryRoot(start: string): string {
   throw new Error(`no cloudsession checkout above ${start}`)
 }
 
-const repoDir = repositoryRoot(import.meta.dirname)
+export const repoDir = repositoryRoot(import.meta.dirname)
 export const packageDir = join(repoDir, "packages", "opencode")
 /** The `opencode` binary npm installed from `opencode-ai` (its platform package is an optional dependency). */
 export const opencodeBin = join(repoDir, "node_modules", ".bin", "opencode")

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { promisify } from "node:util"
+import { isDeepStrictEqual, promisify } from "node:util"
 import Database from "better-sqlite3"
 import { expect } from "vitest"
 import { opencodeBin, type Project } from "./opencode.ts"
@@ -66,12 +66,15 @@ export function expectShareEqualsSession(share: ShareJson, session: SessionExpor
 
 export type Exported = SessionExport["messages"]
 
-/** The same comparison as a predicate, for polling while OpenCode may still publish a turn's last updates. */
+/**
+ * The same comparison as a predicate, for polling while OpenCode may still publish a turn's last updates. Both
+ * sides are parsed JSON, so deep equality here is what `toEqual` checks; key order is not compared (the server's
+ * copy of a message need not list its fields in OpenCode's order, and a string comparison never matched then).
+ */
 export function shareEquals(share: ShareJson | undefined, messages: Exported): boolean {
   if (share === undefined) return false
-  const expectedMessages = JSON.stringify(byId(messages.map((message) => message.info)))
-  const expectedParts = JSON.stringify(byId(messages.flatMap((message) => message.parts)))
   return (
-    JSON.stringify(byId(share.messages)) === expectedMessages && JSON.stringify(byId(share.parts)) === expectedParts
+    isDeepStrictEqual(byId(share.messages), byId(messages.map((message) => message.info))) &&
+    isDeepStrictEqual(byId(share.parts), byId(messages.flatMap((message) => message.parts)))
   )
 }
