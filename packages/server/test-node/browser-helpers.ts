@@ -77,3 +77,16 @@ export function uniqueSessionID(label: string): string {
   counter += 1
   return `ses_${label}_${Date.now().toString(36)}_${counter}`
 }
+
+/**
+ * A page signed in as the server's owner, the way a person does it: the listing sends a stranger to the sign-in
+ * page, where the token is pasted once; the answer is a session cookie (HttpOnly: no script on the page sees it).
+ */
+export async function ownerPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
+  const page = await browser.newPage({ viewport })
+  await page.goto(`${workerUrl()}/sessions`)
+  if (new URL(page.url()).pathname !== "/signin") throw new Error(`expected the sign-in page, got ${page.url()}`)
+  await page.fill('input[name="token"]', inject("rpcToken"))
+  await Promise.all([page.waitForURL(/\/sessions/), page.click('button[type="submit"]')])
+  return page
+}

@@ -18,7 +18,9 @@ declare module "vitest" {
 /** One real local Worker (wrangler dev on workerd, fresh local state) shared by the Node-side test files. */
 export default async function setup(project: TestProject) {
   const state = mkdtempSync(join(tmpdir(), "cloudsession-node-test-"))
-  const worker = await startLocalWorker({ persistTo: state, vars: { RPC_TOKENS: TEST_TOKENS.join(",") } })
+  // Browser tests create their shares over HTTP without a token, many a minute from one address.
+  const vars = { RPC_TOKENS: TEST_TOKENS.join(","), ANONYMOUS_CREATES_PER_MINUTE: "100000" }
+  const worker = await startLocalWorker({ persistTo: state, vars })
   project.provide("workerUrl", worker.url)
   project.provide("rpcToken", TEST_TOKENS[0] ?? "")
   return async () => {
