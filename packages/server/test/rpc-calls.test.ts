@@ -49,7 +49,7 @@ describe("/rpc over WebSocket", () => {
     expect(info).not.toHaveProperty("secret")
     expect(await handle.delete()).toEqual({ success: true })
     expect((await api(`/api/share/${share.id}`)).status).toBe(410)
-    expect((await rpcFailure(handle.info())).code).toBe("not_found")
+    expect((await rpcFailure(handle.info())).code).toBe("gone")
     end()
   })
 

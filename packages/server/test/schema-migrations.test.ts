@@ -148,7 +148,7 @@ describe("schema migrations", () => {
     await abortAllDurableObjects()
     const listed = await directory(name).page({ limit: 10, offset: 0, q: "" })
     expect(listed).toMatchObject({ ready: true, page: { sessions: [entry] } })
-    expect((await runInDurableObject(directory(name), (_, state) => ledgerOf(state, "entry"))).steps).toEqual([1])
+    expect((await runInDurableObject(directory(name), (_, state) => ledgerOf(state, "entry"))).steps).toEqual([1, 2])
   })
 
   it("apply pending steps whole or not at all, and refuse steps out of order", async () => {

@@ -1,6 +1,6 @@
 import type { MeteredSql } from "../storage/metered-sql.ts"
 import type { Migration, Schema } from "../storage/migrations.ts"
-import { tableExists } from "../storage/migrations.ts"
+import { columnExists, tableExists } from "../storage/migrations.ts"
 
 /**
  * SQLite schema of one share's Durable Object, as numbered steps (see `Migration`: a released step is never edited).
@@ -135,15 +135,12 @@ export const TOMBSTONE_STATEMENT = `CREATE TABLE IF NOT EXISTS tombstone (
   reason TEXT NOT NULL
 )`
 
-function hasColumn(sql: MeteredSql, table: string, column: string): boolean {
-  return sql.all<{ name: string }>(`PRAGMA table_info(${table})`).some((row) => row.name === column)
-}
-
 export const SHARE_SCHEMA: Schema = {
   migrations: MIGRATIONS,
   // Before the ledger, tables were created from one list edited in place: step 2's column was added to it.
   unrecorded: (sql) => {
     if (!tableExists(sql, "share")) return 0
-    return hasColumn(sql, "share", "diff_version") ? 2 : 1
+    if (columnExists(sql, "share", "expires_at")) return 3
+    return columnExists(sql, "share", "diff_version") ? 2 : 1
   },
 }
