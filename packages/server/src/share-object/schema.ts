@@ -1,4 +1,3 @@
-import type { MeteredSql } from "../storage/metered-sql.ts"
 import type { Migration, Schema } from "../storage/migrations.ts"
 import { columnExists, tableExists } from "../storage/migrations.ts"
 
