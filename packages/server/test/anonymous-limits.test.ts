@@ -142,6 +142,32 @@ describe("anonymous creation is bounded", () => {
     expect(refused.status).toBe(413)
   })
 
+  it("rows put in R2 count toward the byte quota; a refused piece's R2 objects are deleted", async () => {
+    const bindings: Env = { ...env, ANONYMOUS_MAX_SHARE_BYTES: "2000000" }
+    const ip = freshAddress()
+    const sessionID = uniqueSessionID("quota-r2")
+    const share = await created(await post("/api/share", { sessionID }, ip, bindings))
+    const blobs = async () => (await env.SESSIONS_STORE.list({ prefix: `blob/${share.id}/` })).objects.length
+    // Over the 1 MiB a SQLite row holds: each of these parts is put in R2.
+    const big = (index: number): SyncData => ({
+      type: "part",
+      data: makeTextPart(sessionID, "msg_00000000", index, "b".repeat(LIMITS.maxInlineRowBytes + 200_000)),
+    })
+    const sync = (data: SyncData[]) => post(`/api/share/${share.id}/sync`, { secret: share.secret, data }, ip, bindings)
+    expect((await sync([big(1)])).status).toBe(200)
+    expect(await blobs()).toBe(1)
+    const over = await sync([big(2)])
+    expect(over.status).toBe(413)
+    expect((await errorOf(over)).message).toContain("at most 2000000 bytes")
+    expect(await blobs()).toBe(1)
+    // Replaced by a small row, the first part's size is given back (its R2 object goes), and a big part fits again.
+    const small = { type: "part", data: makeTextPart(sessionID, "msg_00000000", 1, "small") } as SyncData
+    expect((await sync([small])).status).toBe(200)
+    expect(await blobs()).toBe(0)
+    expect((await sync([big(2)])).status).toBe(200)
+    expect(await blobs()).toBe(1)
+  })
+
   it("a share created with a token has no such quota (a token holder's large sessions go through)", async () => {
     const bindings: Env = { ...env, ANONYMOUS_MAX_SHARE_ITEMS: "3" }
     const { rpc, end } = await openRpc(bearer(CURRENT_TOKEN))

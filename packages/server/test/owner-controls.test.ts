@@ -1,5 +1,5 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test"
-import type { SessionIndex, SessionPage, ShareSnapshot } from "@cloudsession/protocol"
+import { LIMITS, type SessionIndex, type SessionPage, type ShareSnapshot, type SyncData } from "@cloudsession/protocol"
 import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { api, BASE, createShare, errorOf, ownerApi, syncShare, uniqueSessionID } from "./helpers.ts"
@@ -20,6 +20,18 @@ async function everyRoute(id: string): Promise<Record<string, number>> {
   }
 }
 
+/** A part over the 1 MiB a SQLite row holds: its JSON is put in R2, under the share's prefix. */
+function bigPart(sessionID: string): SyncData {
+  return {
+    type: "part",
+    data: makeTextPart(sessionID, "msg_00000000", 99, "r".repeat(LIMITS.maxInlineRowBytes + 1000)),
+  }
+}
+
+async function blobCount(shareID: string): Promise<number> {
+  return (await env.SESSIONS_STORE.list({ prefix: `blob/${shareID}/` })).objects.length
+}
+
 const ALL_GONE = { json: 410, delta: 410, metadata: 410, page: 410, fragments: 410, socket: 410 }
 
 async function inListing(id: string): Promise<boolean> {
@@ -30,8 +42,9 @@ async function inListing(id: string): Promise<boolean> {
 describe("owner controls", () => {
   it("the owner deletes any share without its secret; from then on every route answers 410 Gone", async () => {
     const sessionID = uniqueSessionID("owner-delete")
-    const share = await createShare(sessionID, makeSessionItems(sessionID, 5))
+    const share = await createShare(sessionID, [...makeSessionItems(sessionID, 5), bigPart(sessionID)])
     expect((await everyRoute(share.id)).json).toBe(200)
+    expect(await blobCount(share.id)).toBe(1)
     const viewer = await SELF.fetch(`${BASE}/ws/${share.id}`, { headers: { Upgrade: "websocket" } })
     const socket = viewer.webSocket
     if (socket === null) throw new Error("no viewer socket")
@@ -47,6 +60,7 @@ describe("owner controls", () => {
     expect(page).toContain("deleted by the server&#39;s owner")
     expect(await inListing(share.id)).toBe(false)
     expect(await env.SESSIONS_STORE.get(`index/${share.id}`)).toBeNull()
+    expect(await blobCount(share.id)).toBe(0)
     // The creator's client is told too, on its next sync or delete.
     const sync = await api(`/api/share/${share.id}/sync`, { method: "POST", json: { secret: share.secret, data: [] } })
     expect(sync.status).toBe(410)
@@ -180,7 +194,8 @@ describe("expiry", () => {
 
   it("at the deadline the alarm deletes the share and everything it stored: rows, R2 objects, listing entry", async () => {
     const sessionID = uniqueSessionID("expires-alarm")
-    const share = await createShare(sessionID, makeSessionItems(sessionID, 4))
+    const share = await createShare(sessionID, [...makeSessionItems(sessionID, 4), bigPart(sessionID)])
+    expect(await blobCount(share.id)).toBe(1)
     await ownerApi(`/api/owner/shares/${share.id}`, { method: "PATCH", json: { expiresIn: "1m" } })
     expect(await inListing(share.id)).toBe(true)
     expect(await env.SESSIONS_STORE.get(`index/${share.id}`)).not.toBeNull()
@@ -201,6 +216,7 @@ describe("expiry", () => {
     expect((await errorOf(await api(`/api/share/${share.id}`))).message).toContain("expired")
     expect(await inListing(share.id)).toBe(false)
     expect(await env.SESSIONS_STORE.get(`index/${share.id}`)).toBeNull()
+    expect(await blobCount(share.id)).toBe(0)
     const tables = await runInDurableObject(stubOf(share.id), (_, state) =>
       state.storage.sql
         .exec<{ name: string }>(

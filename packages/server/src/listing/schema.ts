@@ -1,5 +1,5 @@
 import type { Migration, Schema } from "../storage/migrations.ts"
-import { columnExists, tableExists } from "../storage/migrations.ts"
+import { tableExists } from "../storage/migrations.ts"
 
 /**
  * SQLite schema of the share directory: one row per listed share, so a listing page is one indexed query instead of
@@ -53,9 +53,6 @@ const MIGRATIONS: readonly Migration[] = [
 
 export const DIRECTORY_SCHEMA: Schema = {
   migrations: MIGRATIONS,
-  // Before the ledger, the directory had step 1's tables only (step 2's columns show if a ledger was lost later).
-  unrecorded: (sql) => {
-    if (!tableExists(sql, "entry")) return 0
-    return columnExists(sql, "entry", "listed") ? 2 : 1
-  },
+  // Before the ledger, the directory had step 1's tables only.
+  unrecorded: (sql) => (tableExists(sql, "entry") ? 1 : 0),
 }

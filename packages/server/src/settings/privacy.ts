@@ -37,8 +37,10 @@ export function anonymousLimits(env: Env): AnonymousLimits {
     createsGlobal: perMinute(env.ANONYMOUS_CREATES_GLOBAL_PER_MINUTE, 600),
     syncsPerClient: perMinute(env.ANONYMOUS_SYNCS_PER_MINUTE, 600),
     syncsGlobal: perMinute(env.ANONYMOUS_SYNCS_GLOBAL_PER_MINUTE, 20_000),
-    maxBytes: positiveInt(env.ANONYMOUS_MAX_SHARE_BYTES, 32 * 1024 * 1024, 1024 * 1024 * 1024),
-    maxItems: positiveInt(env.ANONYMOUS_MAX_SHARE_ITEMS, 20_000, 10_000_000),
+    // Room for what upstream's client sends in its one full-history POST (up to the 100 MB sync body limit; a long
+    // real session is about 100 MiB in 11 000 items), and no more.
+    maxBytes: positiveInt(env.ANONYMOUS_MAX_SHARE_BYTES, 128 * 1024 * 1024, 1024 * 1024 * 1024),
+    maxItems: positiveInt(env.ANONYMOUS_MAX_SHARE_ITEMS, 50_000, 10_000_000),
     expiryMs: Math.min(Math.max(expiry, EXPIRY_BOUNDS.minMs), EXPIRY_BOUNDS.maxMs),
   }
 }

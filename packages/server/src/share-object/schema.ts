@@ -139,7 +139,6 @@ export const SHARE_SCHEMA: Schema = {
   // Before the ledger, tables were created from one list edited in place: step 2's column was added to it.
   unrecorded: (sql) => {
     if (!tableExists(sql, "share")) return 0
-    if (columnExists(sql, "share", "expires_at")) return 3
     return columnExists(sql, "share", "diff_version") ? 2 : 1
   },
 }
