@@ -176,6 +176,17 @@ describe("the owner's listing", () => {
       body: new URLSearchParams({ token: "test-token-current", next: "//evil.example/x" }).toString(),
     })
     expect(redirected.headers.get("location")).toBe("/sessions")
+    // A page under `no-referrer` makes the browser send `Origin: null` with its own form posts, which are then
+    // refused like a cross-site one: the sign-in page keeps the referrer (and so the Origin) on this site only.
+    const signinPage = await call("/signin")
+    expect(signinPage.headers.get("Referrer-Policy")).toBe("same-origin")
+    expect(await signinPage.text()).toContain('<meta name="referrer" content="same-origin"/>')
+    const nullOrigin = await call("/signin", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", Origin: "null" },
+      body: new URLSearchParams({ token: "test-token-current" }).toString(),
+    })
+    expect(nullOrigin.status).toBe(403)
   })
 
   it("refuses the owner's routes to a stranger and changes nothing", async () => {
