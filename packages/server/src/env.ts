@@ -54,6 +54,15 @@ export type Env = {
   PUBLIC_LISTING?: string
   /** "false": items from clients that do not redact (the JSON API) are stored as sent. Default: redacted. */
   REDACT_HTTP_ITEMS?: string
+  /**
+   * Cloudflare Access in front of the owner's pages (see docs/privacy.md): the team (`<team>.cloudflareaccess.com`)
+   * and the application's AUD tag(s); an identity Access lets through is the owner (only `ACCESS_OWNER_EMAILS`, when
+   * set). `ACCESS_JWKS`: the team's public keys pinned as JSON; by default they are fetched from the team.
+   */
+  ACCESS_TEAM_DOMAIN?: string
+  ACCESS_AUD?: string
+  ACCESS_JWKS?: string
+  ACCESS_OWNER_EMAILS?: string
   /** Hours the owner's sign-in cookie lasts; default 12. */
   OWNER_SESSION_HOURS?: string
   /** Seconds an /rpc WebSocket lives before its client reconnects with its token; default 60. */

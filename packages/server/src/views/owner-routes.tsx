@@ -1,8 +1,8 @@
 import { ShareError } from "@cloudsession/protocol"
 import { type Context, Hono } from "hono"
 import { deleteCookie, setCookie } from "hono/cookie"
-import { isSameOriginPost, isSessionCsrf, type Owner, ownerOf } from "../auth/owner.ts"
-import { issueSession, OWNER_COOKIE, type OwnerSession } from "../auth/owner-session.ts"
+import { formTokenOf, isFormToken, isSameOriginPost, type Owner, ownerOf } from "../auth/owner.ts"
+import { issueSession, OWNER_COOKIE } from "../auth/owner-session.ts"
 import { configuredTokens, isAcceptedToken } from "../auth/tokens.ts"
 import type { Env } from "../env.ts"
 import { OwnerService } from "../service/owner-service.ts"
@@ -49,19 +49,20 @@ async function formOf(c: ViewContext): Promise<Record<string, string> | undefine
   return Object.fromEntries(new URLSearchParams(text))
 }
 
-/** The browser session behind a dashboard form, once its origin and form token check out. */
-async function formSession(
-  c: ViewContext,
-): Promise<{ session: OwnerSession; form: Record<string, string> } | Response> {
+/**
+ * The browser owner behind a dashboard form (signed in with a token, or named by Access), once its origin and form
+ * token check out.
+ */
+async function formSession(c: ViewContext): Promise<{ owner: Owner; form: Record<string, string> } | Response> {
   if (!isSameOriginPost(c.req.raw, ownOrigins(c)))
     return errorPage(c, 403, "Refused", "This form must come from this site.")
   const owner = await ownerOf(c)
-  if (owner?.via !== "cookie") return c.redirect("/signin", 303)
+  if (owner === undefined || formTokenOf(owner) === undefined) return c.redirect("/signin", 303)
   const form = await formOf(c)
-  if (form === undefined || !isSessionCsrf(owner.session, form.csrf ?? "")) {
+  if (form === undefined || !isFormToken(owner, form.csrf ?? "")) {
     return errorPage(c, 403, "Refused", "This form has expired; reload the page and try again.")
   }
-  return { session: owner.session, form }
+  return { owner, form }
 }
 
 async function listPage(c: ViewContext, owner: Owner | undefined) {
@@ -72,7 +73,7 @@ async function listPage(c: ViewContext, owner: Owner | undefined) {
     const service = new ShareService(c.env)
     const request = { limit, cursor, q: query }
     const page = owner === undefined ? await service.listPublic(request) : await service.list(request)
-    const csrf = owner?.via === "cookie" ? owner.session.csrf : undefined
+    const csrf = formTokenOf(owner)
     return c.html(
       <SessionList
         nonce={nonceOf(c)}
@@ -82,6 +83,7 @@ async function listPage(c: ViewContext, owner: Owner | undefined) {
         limit={Number(limit)}
         query={query.trim()}
         csrf={csrf}
+        signOut={owner?.via === "access" ? "access" : "form"}
         path={owner === undefined ? "/public" : "/sessions"}
       />,
     )

@@ -16,6 +16,8 @@ type ListProps = {
   query: string
   /** The owner's form token: the owner's dashboard, with controls on each share and a sign-out button. */
   csrf?: string
+  /** How the owner signs out: our sign-out form (a session cookie), or Access's own logout (an Access identity). */
+  signOut?: "form" | "access"
   /** Where the list lives: `/sessions` (the owner's) or `/public` (shares the owner listed). */
   path?: string
 }
@@ -58,7 +60,11 @@ export function SessionList(props: ListProps) {
   return (
     <Layout title="Shared sessions · cloudsession" nonce={props.nonce} script={SEARCH_SCRIPT}>
       <h1>{props.path === "/public" ? "Listed sessions" : "Shared sessions"}</h1>
-      {props.csrf === undefined ? null : (
+      {props.csrf === undefined ? null : props.signOut === "access" ? (
+        <p class="signout">
+          <a href="/cdn-cgi/access/logout">Sign out of Access</a>
+        </p>
+      ) : (
         <form method="post" action="/signout" class="signout">
           <input type="hidden" name="csrf" value={props.csrf} />
           <button type="submit">Sign out</button>
