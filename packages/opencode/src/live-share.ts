@@ -22,6 +22,8 @@ export type LiveShareOptions = {
   source: SessionSource
   log: Logger
   debounceMs?: number
+  /** How long each new share lives (`7d`); absent: until it is unshared. */
+  expire?: string
 }
 
 /** What OpenCode's share client expects back from a create, and keeps in its `session_share` row. */
@@ -57,6 +59,7 @@ export class LiveShare {
   readonly #source: SessionSource
   readonly #log: Logger
   readonly #debounceMs: number
+  readonly #expire: string | undefined
   readonly #parts = new LiveParts()
   readonly #queues = new Map<string, SyncQueue>()
   readonly #creating = new Map<string, Creation>()
@@ -76,6 +79,7 @@ export class LiveShare {
     this.#source = options.source
     this.#log = options.log
     this.#debounceMs = options.debounceMs ?? 100
+    this.#expire = options.expire
     this.#link = new LazyLink({ url: server, token: options.token, log: options.log })
     this.#client = new ShareClientClass({ store, link: this.#link, server })
   }
@@ -109,7 +113,7 @@ export class LiveShare {
       this.#sharedHere.set(sessionID, false)
     }
     const done = this.#hold(sessionID, async (items) => {
-      await this.#client.share(sessionID, items)
+      await this.#client.share(sessionID, items, this.#expire === undefined ? {} : { expiresIn: this.#expire })
       const row = this.#store.shares.get(sessionID)
       if (row === undefined) throw new Error(`the share of ${sessionID} was not recorded`)
       this.#sharedHere.set(sessionID, true)

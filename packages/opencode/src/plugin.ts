@@ -23,6 +23,7 @@ async function openLive(input: PluginInput, options: ResolvedOptions, log: Logge
       source: clientSource(input.client),
       log,
       debounceMs: options.debounceMs,
+      expire: options.expire,
     })
   } catch (error) {
     return `cannot open the share store: ${error instanceof Error ? error.message : String(error)}`
