@@ -140,6 +140,8 @@ describe("anonymous creation is bounded", () => {
     const big = uniqueSessionID("quota-create")
     const refused = await post("/api/share", { sessionID: big, initialData: makeSessionItems(big, 20) }, ip, bindings)
     expect(refused.status).toBe(413)
+    // No share was left holding the session (one share per session without a token): it can be shared again.
+    await created(await post("/api/share", { sessionID: big }, ip, bindings))
   })
 
   it("rows put in R2 count toward the byte quota; a refused piece's R2 objects are deleted", async () => {

@@ -267,21 +267,33 @@ export class ShareObject extends DurableObject<Env> {
 
   /**
    * Delete everything the share stored (rows, its R2 objects, its listing entries) and keep only a tombstone, so
-   * every route answers 410 Gone from now on; its viewers' sockets are closed.
+   * every route answers 410 Gone from now on; its viewers' sockets are closed. The tables go and the tombstone comes
+   * with nothing awaited in between that would let another request in (storage calls hold the object's input gate):
+   * a sync racing the delete lands before it, and is wiped, or is answered 410, never 404.
    */
   private async destroy(shareID: string, reason: DeletionReason): Promise<void> {
-    await this.wipe(shareID)
-    this.store.bury(Date.now(), reason)
-    this.viewers.closeAll("share deleted")
-  }
-
-  /** Everything the share stored goes: its legacy blob, its rows' R2 objects, its tables, its listing entries. */
-  private async wipe(shareID: string): Promise<void> {
-    // The legacy blob goes first: were it left, the next access would import the share again.
-    await this.env.SESSIONS_STORE.delete(legacyBlobKey(shareID))
-    await deleteShareBlobs(this.env.SESSIONS_STORE, shareID)
     await this.ctx.storage.deleteAll()
     this.store.forget()
+    this.store.bury(Date.now(), reason)
+    this.viewers.closeAll("share deleted")
+    await this.removeElsewhere(shareID)
+  }
+
+  /** The share goes without a tombstone, as if it had never been made (see `discard`). */
+  private async wipe(shareID: string): Promise<void> {
+    await this.ctx.storage.deleteAll()
+    this.store.forget()
+    await this.removeElsewhere(shareID)
+  }
+
+  /**
+   * What the share has outside its object: the seed-era blob (a tombstone keeps `load` from importing it again
+   * meanwhile), its rows' R2 objects (a sync's piece refused from now on deletes those it had just put there), and
+   * its listing entries.
+   */
+  private async removeElsewhere(shareID: string): Promise<void> {
+    await this.env.SESSIONS_STORE.delete(legacyBlobKey(shareID))
+    await deleteShareBlobs(this.env.SESSIONS_STORE, shareID)
     await this.listing.unpublish(shareID)
   }
 
@@ -437,6 +449,8 @@ export class ShareObject extends DurableObject<Env> {
   private async load(shareID: string): Promise<ShareRow | undefined> {
     const header = this.store.header()
     if (header !== undefined) return header.id === shareID ? header : undefined
+    // A deleted share is never imported again, even while its seed-era blob is still being deleted.
+    if (this.store.tombstone() !== undefined) return undefined
     this.importing ??= this.importLegacy(shareID).finally(() => {
       this.importing = undefined
     })
