@@ -136,6 +136,11 @@ describe("anonymous creation is bounded", () => {
     expect(meta).toMatchObject({ partCount: 4, syncCount: 1 })
     const fits = await post(`/api/share/${share.id}/sync`, { secret: share.secret, data: parts(300, 2) }, ip, bindings)
     expect(fits.status).toBe(200)
+    // With the quota lowered below what the share holds, it can still be updated in place, not grown.
+    const lowered: Env = { ...bindings, ANONYMOUS_MAX_SHARE_ITEMS: "3" }
+    const again = (data: SyncData[]) => post(`/api/share/${share.id}/sync`, { secret: share.secret, data }, ip, lowered)
+    expect((await again(parts(300, 2, 5))).status).toBe(200)
+    expect((await again(parts(400, 1))).status).toBe(413)
     // A create over the quota leaves nothing behind.
     const big = uniqueSessionID("quota-create")
     const refused = await post("/api/share", { sessionID: big, initialData: makeSessionItems(big, 20) }, ip, bindings)

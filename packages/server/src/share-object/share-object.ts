@@ -44,14 +44,25 @@ export type AuthInput = { shareID: string; secret: string }
 /** Thrown inside a write transaction to roll it back: the piece would take an anonymous share over its quota. */
 class OverQuota extends Error {}
 
-function quotaCheck(quota: ShareQuota | undefined, applied: { storedBytes: number; itemCount: number }): void {
+type Size = { storedBytes: number; itemCount: number }
+
+/**
+ * Refuse a piece that takes the share past its quota. One that does not make it bigger passes even over it (a quota
+ * lowered since, rows counted late), so the share can always be updated in place or shrunk.
+ */
+function quotaCheck(quota: ShareQuota | undefined, before: Size, after: Size): void {
   if (quota === undefined) return
-  if (applied.storedBytes > quota.maxBytes) {
+  if (after.storedBytes > quota.maxBytes && after.storedBytes > before.storedBytes) {
     throw new OverQuota(`a share created without a token holds at most ${quota.maxBytes} bytes`)
   }
-  if (applied.itemCount > quota.maxItems) {
+  if (after.itemCount > quota.maxItems && after.itemCount > before.itemCount) {
     throw new OverQuota(`a share created without a token holds at most ${quota.maxItems} items`)
   }
+}
+
+function sizeOf(header: ShareRow): Size {
+  const itemCount = header.message_count + header.part_count + header.diff_count + header.model_count
+  return { storedBytes: header.stored_bytes, itemCount }
 }
 
 /** A transaction that may be rolled back by `OverQuota`: its outcome, or the 413 the quota gives. */
@@ -175,7 +186,7 @@ export class ShareObject extends DurableObject<Env> {
         }
         firstSync = header.value.sync_count === 0
         const applied = this.store.applyRows(header.value, input.rows, input.now, input.first)
-        quotaCheck(quota, applied)
+        quotaCheck(quota, sizeOf(header.value), applied)
         if (input.last !== undefined && input.batchID !== undefined) {
           this.store.recordBatch(input.batchID, {
             success: true,
