@@ -17,6 +17,12 @@ async function everyRoute(id: string): Promise<Record<string, number>> {
     page: (await api(`/share/${id}`)).status,
     fragments: (await api(`/share/${id}/fragments?since=0`)).status,
     socket: socket.status,
+    data: (await api(`/api/share/${id}/data`)).status,
+    markdown: (await api(`/share/${id}.md`)).status,
+    pageJson: (await api(`/share/${id}.json`)).status,
+    turns: (await api(`/share/${id}/turns?before=msg_00000001`)).status,
+    part: (await api(`/share/${id}?part=prt_00000000_00000000`)).status,
+    version: (await api(`/share/${id}?v=1`)).status,
   }
 }
 
@@ -32,7 +38,20 @@ async function blobCount(shareID: string): Promise<number> {
   return (await env.SESSIONS_STORE.list({ prefix: `blob/${shareID}/` })).objects.length
 }
 
-const ALL_GONE = { json: 410, delta: 410, metadata: 410, page: 410, fragments: 410, socket: 410 }
+const ALL_GONE = {
+  json: 410,
+  delta: 410,
+  metadata: 410,
+  page: 410,
+  fragments: 410,
+  socket: 410,
+  data: 410,
+  markdown: 410,
+  pageJson: 410,
+  turns: 410,
+  part: 410,
+  version: 410,
+}
 
 async function inListing(id: string): Promise<boolean> {
   const page = (await (await ownerApi("/api/sessions?limit=200")).json()) as SessionPage
