@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { connect } from "@cloudsession/client"
 import { startLocalWorker } from "../packages/server/scripts/local-worker.mjs"
-import { HttpApi } from "./http.ts"
+import { BENCH_VARS, HttpApi } from "./http.ts"
 import { machine } from "./machine.ts"
 import { bigSessionShare } from "./scenarios/big-session.ts"
 import { concurrency } from "./scenarios/concurrency.ts"
@@ -66,7 +66,10 @@ async function runScenarios(scratch: string) {
 }
 
 async function runServerScenarios(scratch: string, results: Record<string, unknown>) {
-  const worker = await startLocalWorker({ persistTo: join(scratch, "main"), vars: { RPC_TOKENS: TOKEN } })
+  const worker = await startLocalWorker({
+    persistTo: join(scratch, "main"),
+    vars: { RPC_TOKENS: TOKEN, ...BENCH_VARS },
+  })
   const api = new HttpApi(worker.url)
   const connection = await connect({ url: worker.url, token: TOKEN })
   try {

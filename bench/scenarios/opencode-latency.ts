@@ -6,6 +6,7 @@ import { startMockLlm } from "../../packages/opencode/test/support/mock-llm.ts"
 import { createProject, type Project, poll, serveOpencode } from "../../packages/opencode/test/support/opencode.ts"
 import { newSession, prompt, type SessionInfo } from "../../packages/opencode/test/support/served-session.ts"
 import { startLocalWorker } from "../../packages/server/scripts/local-worker.mjs"
+import { BENCH_VARS } from "../http.ts"
 import { percentile, round } from "../stats.ts"
 
 const TURNS = 3
@@ -135,7 +136,10 @@ async function measure(
  */
 export async function opencodeLatency(scratch: string, token: string) {
   const llm = await startMockLlm()
-  const worker = await startLocalWorker({ persistTo: join(scratch, "opencode"), vars: { RPC_TOKENS: token } })
+  const worker = await startLocalWorker({
+    persistTo: join(scratch, "opencode"),
+    vars: { RPC_TOKENS: token, ...BENCH_VARS },
+  })
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],

@@ -3,7 +3,7 @@ import { connect, openStore, ShareClient, type ShareClientOptions } from "@cloud
 import type { SyncData } from "@cloudsession/protocol"
 import { makeDiff, makeSessionItems } from "@cloudsession/protocol/fixtures"
 import { type LocalWorker, startLocalWorker } from "../../packages/server/scripts/local-worker.mjs"
-import { HttpApi } from "../http.ts"
+import { BENCH_VARS, HttpApi } from "../http.ts"
 import { now, round } from "../stats.ts"
 
 export type RestartOptions = { parts: number; restartAfterBatches: number; batchItems: number }
@@ -27,7 +27,7 @@ function sessionItems(sessionID: string, parts: number): SyncData[] {
  * state. The client's outbox replays after it reconnects; afterwards the server must hold exactly the session.
  */
 export async function restart(stateDir: string, dbDir: string, token: string, options = FULL_RESTART) {
-  let worker: LocalWorker = await startLocalWorker({ persistTo: stateDir, vars: { RPC_TOKENS: token } })
+  let worker: LocalWorker = await startLocalWorker({ persistTo: stateDir, vars: { RPC_TOKENS: token, ...BENCH_VARS } })
   const port = worker.port
   const store = await openStore(join(dbDir, `restart-${Date.now()}.db`))
   const connection = await connect({
@@ -66,7 +66,7 @@ export async function restart(stateDir: string, dbDir: string, token: string, op
         stoppedAt = now()
       })
       restarting = stopped.then(async () => {
-        worker = await startLocalWorker({ port, persistTo: stateDir, vars: { RPC_TOKENS: token } })
+        worker = await startLocalWorker({ port, persistTo: stateDir, vars: { RPC_TOKENS: token, ...BENCH_VARS } })
       })
     },
   })

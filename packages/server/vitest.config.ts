@@ -6,7 +6,15 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        bindings: { RPC_TOKENS: "test-token-current,test-token-next" },
+        // Tests create and sync many shares without a token from one address in a minute; the anonymous limits'
+        // own tests set theirs per request (test/anonymous-limits.test.ts), defaults included.
+        bindings: {
+          RPC_TOKENS: "test-token-current,test-token-next",
+          ANONYMOUS_CREATES_PER_MINUTE: "1000000",
+          ANONYMOUS_CREATES_GLOBAL_PER_MINUTE: "1000000",
+          ANONYMOUS_SYNCS_PER_MINUTE: "1000000",
+          ANONYMOUS_SYNCS_GLOBAL_PER_MINUTE: "1000000",
+        },
       },
     }),
   ],

@@ -1,4 +1,4 @@
-import type { ShareInfo, SyncResult } from "@cloudsession/protocol"
+import type { CreateOptions, ShareInfo, SyncResult } from "@cloudsession/protocol"
 import { deleteRemote } from "./delete-share.ts"
 import {
   asServerRefusal,
@@ -34,7 +34,12 @@ export type Created = { record: ShareRow; rejectedFirst: BatchRejected[] }
  * first stays listed with nobody holding its secret. Once the share is recorded the key is cleared. The rest of the
  * outbox is left to the caller's drain.
  */
-export async function createShare(context: CreateContext, sessionID: string, batches: PackedBatch[]): Promise<Created> {
+export async function createShare(
+  context: CreateContext,
+  sessionID: string,
+  batches: PackedBatch[],
+  options: CreateOptions = {},
+): Promise<Created> {
   const { store, link, server } = context
   // Persisted before the share exists: if the process dies before the server answers, nothing is lost.
   const queued = store.outbox.enqueue(sessionID, batches)
@@ -42,7 +47,11 @@ export async function createShare(context: CreateContext, sessionID: string, bat
   const creationKey = store.creations.keyFor(sessionID, server)
   const stub = await link.stub()
   // Both calls leave before either answer arrives.
-  const created = stub.createShare(sessionID, undefined, creationKey)
+  // Options only when there are some: a server from before they existed takes three arguments.
+  const created =
+    options.expiresIn === undefined
+      ? stub.createShare(sessionID, undefined, creationKey)
+      : stub.createShare(sessionID, undefined, creationKey, options)
   const firstSent =
     first === undefined ? undefined : settle(stub.syncShare(created.id, created.secret, first.payload, first.batchID))
   const info = await settle(created)

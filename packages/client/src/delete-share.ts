@@ -18,7 +18,7 @@ export async function deleteRemote(
   const result = await settle(stub.deleteShare(share.id, share.secret))
   if (result.ok) return "deleted"
   const refusal = asServerRefusal(result.error)
-  if (refusal?.code === "not_found") return "already-gone"
+  if (refusal?.code === "not_found" || refusal?.code === "gone") return "already-gone"
   if (refusal !== undefined) throw refusal
   if (attempts <= 1) throw result.error
   link.reportFailure(stub, result.error instanceof Error ? result.error.message : String(result.error))

@@ -1,4 +1,4 @@
-import type { SyncData } from "@cloudsession/protocol"
+import { type CreateOptions, ExpiresInSchema, type SyncData } from "@cloudsession/protocol"
 import { type CreateContext, createShare } from "./create-share.ts"
 import { deleteRemote, type RemoteDeletion } from "./delete-share.ts"
 import { serverOrigin } from "./server-origin.ts"
@@ -97,13 +97,17 @@ export class ShareClient {
    * then send the rest. Sharing an already shared session syncs the items to the existing share instead. A create
    * whose reply was lost is retried by sharing the session again: it gets the same share back (`create-share.ts`).
    */
-  async share(sessionID: string, items: SyncData[]): Promise<ShareOutcome> {
+  async share(sessionID: string, items: SyncData[], options: CreateOptions = {}): Promise<ShareOutcome> {
+    if (options.expiresIn !== undefined && !ExpiresInSchema.safeParse(options.expiresIn).success) {
+      throw new TypeError(`expiresIn must be a duration such as 30m, 12h, 7d or 2w (got ${options.expiresIn})`)
+    }
     const existing = this.#store.shares.get(sessionID)
     if (existing !== undefined) {
       this.#sender.recordHere(sessionID)
       return { share: summaryOf(existing), created: false, sent: await this.sync(sessionID, items) }
     }
-    const { record, rejectedFirst } = await createShare(this.#creation, sessionID, this.#pack(sessionID, items))
+    const batches = this.#pack(sessionID, items)
+    const { record, rejectedFirst } = await createShare(this.#creation, sessionID, batches, options)
     const sent = await this.#sender.drain(sessionID)
     return {
       share: summaryOf(record),

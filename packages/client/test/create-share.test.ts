@@ -58,10 +58,15 @@ function losingFirstCreateReply(connection: RpcConnection, lost: ShareInfo[]): S
   }
 }
 
-/** `GET /api/sessions?q=` until `done` holds (listings follow syncs through an alarm), then that page's entries. */
+/**
+ * `GET /api/sessions?q=` (the owner's, with the token) until `done` holds (listings follow syncs through an alarm),
+ * then that page's entries.
+ */
 async function pollListing(q: string, done: (sessions: SessionIndex[]) => boolean): Promise<SessionIndex[]> {
   for (let attempt = 0; ; attempt += 1) {
-    const response = await fetch(`${workerUrl}/api/sessions?q=${encodeURIComponent(q)}`)
+    const response = await fetch(`${workerUrl}/api/sessions?q=${encodeURIComponent(q)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    })
     const page = (await response.json()) as SessionPage
     if (done(page.sessions) || attempt >= 50) return page.sessions
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -141,7 +146,7 @@ describe("creating a share over RPC", () => {
       expect(error).toMatchObject({ remote: "deleted" })
       expect(String(error)).toContain("disk is full")
       const shareID = error instanceof ShareNotRecordedError ? error.shareID : ""
-      expect((await getSnapshot(workerUrl, shareID)).status).toBe(404)
+      expect((await getSnapshot(workerUrl, shareID)).status).toBe(410)
       expect(store.outbox.count("ses_unrecorded")).toBe(0)
       expect(store.shares.get("ses_unrecorded")).toBeUndefined()
     })

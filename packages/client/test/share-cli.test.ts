@@ -75,7 +75,7 @@ describe("cloudsession CLI against a local Worker", () => {
 
     const unshared = runCli(["unshare", fixture.sessionID], env)
     expect(unshared).toMatchObject({ status: 0, stdout: `unshared ${fixture.sessionID}\n` })
-    expect((await getSnapshot(workerUrl, shareID)).status).toBe(404)
+    expect((await getSnapshot(workerUrl, shareID)).status).toBe(410)
     expect(countRows(db)).toEqual({ shares: 0, outbox: 0 })
     // An unknown share: one line, exit 4, for every command that needs one.
     for (const args of [

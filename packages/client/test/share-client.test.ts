@@ -37,7 +37,7 @@ describe("share client over RPC", () => {
       expect(server.diffs).toEqual(local.diffs)
 
       expect(await client.unshare("ses_client_a")).toEqual({ remote: "deleted" })
-      expect((await getSnapshot(workerUrl, outcome.share.id)).status).toBe(404)
+      expect((await getSnapshot(workerUrl, outcome.share.id)).status).toBe(410)
       expect(store.shares.get("ses_client_a")).toBeUndefined()
     })
   })

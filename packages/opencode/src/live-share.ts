@@ -24,6 +24,8 @@ export type LiveShareOptions = {
   debounceMs?: number
   /** Send the token over `ws://` to a host that is not this machine (refused otherwise; see `LazyLink`). */
   allowCleartext?: boolean
+  /** How long each new share lives (`7d`); absent: until it is unshared. */
+  expire?: string
 }
 
 /** What OpenCode's share client expects back from a create, and keeps in its `session_share` row. */
@@ -63,6 +65,7 @@ export class LiveShare {
   readonly #source: SessionSource
   readonly #log: Logger
   readonly #debounceMs: number
+  readonly #expire: string | undefined
   readonly #parts = new LiveParts()
   readonly #queues = new Map<string, SyncQueue>()
   readonly #creating = new Map<string, Creation>()
@@ -83,6 +86,7 @@ export class LiveShare {
     this.#source = options.source
     this.#log = options.log
     this.#debounceMs = options.debounceMs ?? 100
+    this.#expire = options.expire
     this.#link = new LazyLink({
       url: server,
       token: options.token,
@@ -121,7 +125,7 @@ export class LiveShare {
       this.#sharedHere.set(sessionID, false)
     }
     const done = this.#hold(sessionID, async (items) => {
-      await this.#client.share(sessionID, items)
+      await this.#client.share(sessionID, items, this.#expire === undefined ? {} : { expiresIn: this.#expire })
       const row = this.#store.shares.get(sessionID)
       if (row === undefined) throw new Error(`the share of ${sessionID} was not recorded`)
       this.#sharedHere.set(sessionID, true)

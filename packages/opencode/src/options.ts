@@ -1,3 +1,4 @@
+import { ExpiresInSchema } from "@cloudsession/protocol"
 import { z } from "zod"
 
 /** How sessions get shared: `auto` shares every new session, `manual` only those the user shares (`/share`). */
@@ -23,6 +24,8 @@ export const PluginOptionsSchema = z
      * read the token and every share's secret, so such a `url` is refused unless this says the network is yours.
      */
     allowCleartext: z.boolean().optional(),
+    /** How long each new share lives (`30m`, `12h`, `7d`, `2w`); the server deletes it then. Else `$CLOUDSESSION_EXPIRE`. */
+    expire: z.string().max(16).optional(),
   })
   .strict()
 
@@ -36,6 +39,8 @@ export type ResolvedOptions = {
   debounceMs: number
   exitFlushMs: number
   allowCleartext: boolean
+  /** How long each new share lives, as the server takes it (`7d`); `undefined`: until it is unshared. */
+  expire: string | undefined
 }
 
 type Env = Record<string, string | undefined>
@@ -63,6 +68,11 @@ export function resolveOptions(input: unknown, env: Env = process.env): Resolved
   if (mode !== undefined && mode !== "auto" && mode !== "manual") {
     throw new OptionsError(`CLOUDSESSION_SHARE must be "auto" or "manual", not ${JSON.stringify(mode.slice(0, 40))}`)
   }
+  const expire = options.expire ?? nonEmpty(env.CLOUDSESSION_EXPIRE)
+  if (expire !== undefined && !ExpiresInSchema.safeParse(expire).success) {
+    const source = options.expire === undefined ? "CLOUDSESSION_EXPIRE" : "expire"
+    throw new OptionsError(`${source} must be a duration from 1m to 366d such as 30m, 12h, 7d or 2w`)
+  }
   const url = options.url ?? nonEmpty(env.CLOUDSESSION_URL)
   if (url !== undefined && !URL.canParse(url)) throw new OptionsError("CLOUDSESSION_URL is not a URL")
   return {
@@ -73,5 +83,6 @@ export function resolveOptions(input: unknown, env: Env = process.env): Resolved
     debounceMs: options.debounceMs ?? 100,
     exitFlushMs: options.exitFlushMs ?? 5_000,
     allowCleartext: options.allowCleartext ?? false,
+    expire,
   }
 }

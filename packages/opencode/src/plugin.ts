@@ -24,6 +24,7 @@ async function openLive(input: PluginInput, options: ResolvedOptions, log: Logge
       log,
       debounceMs: options.debounceMs,
       allowCleartext: options.allowCleartext,
+      expire: options.expire,
     })
   } catch (error) {
     return `cannot open the share store: ${error instanceof Error ? error.message : String(error)}`

@@ -44,6 +44,16 @@ describe("plugin options", () => {
     }
   })
 
+  it("take a share's life from the option, else CLOUDSESSION_EXPIRE, and refuse one the server would", () => {
+    expect(resolveOptions({ expire: "7d" }, { CLOUDSESSION_EXPIRE: "1h" }).expire).toBe("7d")
+    expect(resolveOptions({}, { CLOUDSESSION_EXPIRE: "12h" }).expire).toBe("12h")
+    expect(resolveOptions({}, {}).expire).toBeUndefined()
+    for (const expire of ["forever", "10s", "999w", "7 days"]) {
+      expect(() => resolveOptions({ expire }, {}), expire).toThrow(/expire must be a duration/)
+    }
+    expect(() => resolveOptions({}, { CLOUDSESSION_EXPIRE: "soon" })).toThrow(/CLOUDSESSION_EXPIRE/)
+  })
+
   it("refuse a CLOUDSESSION_SHARE that is neither auto nor manual", () => {
     expect(() => resolveOptions({}, { CLOUDSESSION_SHARE: "sometimes" })).toThrow(/CLOUDSESSION_SHARE/)
   })

@@ -19,7 +19,7 @@ beforeAll(async () => {
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
   })
-  project = createProject({ llmUrl: llm.url, plugin: { url: workerUrl, token, mode: "manual" } })
+  project = createProject({ llmUrl: llm.url, plugin: { url: workerUrl, token, mode: "manual", expire: "7d" } })
   served = await serveOpencode(project)
 })
 
@@ -46,6 +46,12 @@ describe("opencode serve with the plugin (manual mode)", () => {
     expect(row?.url).toBe(`${workerUrl}/share/${row?.id}`)
     const shareID = row?.id ?? ""
     await expectShareToCatchUp(served, workerUrl, shareID, session.id)
+    // The plugin's `expire` option: the server deletes the share after that long.
+    const metadata = (await (await fetch(`${workerUrl}/api/share/${shareID}/metadata`)).json()) as {
+      expiresAt?: number
+    }
+    expect(metadata.expiresAt).toBeGreaterThan(Date.now() + 6.9 * 86_400_000)
+    expect(metadata.expiresAt).toBeLessThanOrEqual(Date.now() + 7 * 86_400_000)
 
     // A viewer with the page open sees the next turn arrive without a reload.
     const page = await browser.newPage()
@@ -65,7 +71,7 @@ describe("opencode serve with the plugin (manual mode)", () => {
     await poll("the share to be deleted", async () => (await readShare(workerUrl, shareID)) === undefined)
     expect(shareRow(project, session.id)).toBeUndefined()
     // (OpenCode 1.18.33 itself leaves the session's `share.url` in place after an unshare, plugin or not: its
-    // setShare(undefined) does not clear the column. The link then answers 404, as checked above.)
+    // setShare(undefined) does not clear the column. The link then answers 410 Gone, as checked above.)
     // Unshared means unshared: a later turn creates nothing.
     await prompt(served, session.id, "after unsharing")
     expect(await readShare(workerUrl, shareID)).toBeUndefined()

@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** The share existed and was deleted (by its creator, the server's owner, or its expiry): it is not coming back. */
+  gone: 410,
   payload_too_large: 413,
   upgrade_required: 426,
   too_many_requests: 429,
@@ -21,11 +23,14 @@ export type ErrorBody = { error: { code: ErrorCode; message: string } }
 
 export class ShareError extends Error {
   readonly code: ErrorCode
+  /** For a 429 (or a 503): seconds until the request may be sent again, sent as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number | undefined } = {}) {
     super(message)
     this.name = "ShareError"
     this.code = code
+    this.retryAfterSeconds = options.retryAfterSeconds
   }
 
   get status(): number {

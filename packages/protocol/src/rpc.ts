@@ -50,10 +50,18 @@ export interface ShareHandle {
   info(): Promise<SessionIndex>
 }
 
+/** Options of `createShare`, as in `CreateRequestSchema`: `expiresIn` such as `"7d"`. */
+export type CreateOptions = { expiresIn?: string }
+
 /** The main RPC interface served at `/rpc` (capnweb, over WebSocket or HTTP batch). */
 export interface ShareRpc {
   /** With `creationKey` (see `CreateRequestSchema`), sending the same create again returns the same share. */
-  createShare(sessionID: string, initialData?: SyncData[], creationKey?: string): Promise<ShareInfo>
+  createShare(
+    sessionID: string,
+    initialData?: SyncData[],
+    creationKey?: string,
+    options?: CreateOptions,
+  ): Promise<ShareInfo>
   syncShare(shareID: string, secret: string, data: SyncData[], batchID?: string): Promise<SyncResult>
   deleteShare(shareID: string, secret: string): Promise<DeleteResult>
   openShare(shareID: string, secret: string): Promise<ShareHandle>

@@ -25,6 +25,10 @@ export type SessionIndex = {
   lastUpdated: number
   syncCount: number
   createdAt: number
+  /** When the share deletes itself (ms since the epoch); absent: never. */
+  expiresAt?: number
+  /** The server's owner put it on the public listing (shown only where the deployment has one). */
+  listed?: boolean
 }
 
 /** Public metadata of a share: never contains the secret. */
@@ -37,6 +41,8 @@ export type ShareMetadata = {
   version: number
   /** Version that last replaced the diff set: with `?since`, `diffs` is the whole current set when this is newer. */
   diffVersion: number
+  /** When the share deletes itself (ms since the epoch); absent: never. */
+  expiresAt?: number
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { ExpiresInSchema } from "./expiry.ts"
 import { BatchIdSchema, CreationKeySchema, SecretSchema } from "./ids.ts"
 import { LIMITS } from "./limits.ts"
 import { FileDiffSchema, MessageSchema, ModelSchema, PartSchema, SessionSchema } from "./opencode.ts"
@@ -27,12 +28,14 @@ export type SyncRequest = z.infer<typeof SyncRequestSchema>
 
 /**
  * Body of `POST /api/share`. `creationKey` makes a retry after a lost reply return the same share (same id and
- * secret, initial data not applied again) instead of creating a second one.
+ * secret, initial data not applied again) instead of creating a second one. `expiresIn` (`"7d"`) has the share
+ * deleted, with everything it stored, that long after its creation.
  */
 export const CreateRequestSchema = z.object({
   sessionID: z.string().min(1).max(LIMITS.maxIdLength),
   initialData: SyncBatchSchema.optional(),
   creationKey: CreationKeySchema.optional(),
+  expiresIn: ExpiresInSchema.optional(),
 })
 export type CreateRequest = z.infer<typeof CreateRequestSchema>
 

@@ -19,7 +19,7 @@ export const LAYERS = [
   ["errors"], // how an error leaves the Worker: the JSON answer and the fault log
   ["service"], // the one place share operations happen
   ["share-object"], // one share's Durable Object
-  ["listing"], // the share directory Durable Object, R2 listing entries and the publisher that keeps both
+  ["listing", "quota"], // the share directory Durable Object, R2 listing entries and their publisher; rate counters
   ["storage", "crypto", "settings"], // SQL metering and migrations, hashing and secrets, Worker vars
 ]
 

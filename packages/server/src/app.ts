@@ -9,7 +9,9 @@ import { viewRoutes } from "./views/routes.tsx"
 
 export const app = new Hono<{ Bindings: Env }>()
 
-app.use(secureHeaders({ xFrameOptions: "DENY", referrerPolicy: "no-referrer" }))
+// `same-origin`, not `no-referrer`: a share's URL still never goes to another site, and a form post from our own
+// pages keeps its real `Origin` (under `no-referrer` a browser sends `Origin: null`, which the owner's forms refuse).
+app.use(secureHeaders({ xFrameOptions: "DENY", referrerPolicy: "same-origin" }))
 // A WebSocket upgrade answered by a Durable Object comes back with immutable headers; re-wrap it so the security
 // headers above can still be added on the way out.
 app.use(async (c, next) => {

@@ -1,4 +1,5 @@
 import type { ShareDirectory } from "./listing/share-directory.ts"
+import type { RateLimiter } from "./quota/rate-limiter.ts"
 import type { SessionClaim } from "./share-object/session-claim.ts"
 import type { ShareObject } from "./share-object/share-object.ts"
 
@@ -38,4 +39,32 @@ export type Env = {
   RPC_MAX_MESSAGE_BYTES?: string
   /** Seconds without a message from the client before /rpc closes the socket; default in `RPC_LIMITS`. */
   RPC_IDLE_TIMEOUT_SECONDS?: string
+  /** Rate counters of shares created without a token: one instance per client key, one for everyone. */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** Limits of shares created without a token (see `anonymousLimits` for the defaults). */
+  ANONYMOUS_CREATES_PER_MINUTE?: string
+  ANONYMOUS_CREATES_GLOBAL_PER_MINUTE?: string
+  ANONYMOUS_SYNCS_PER_MINUTE?: string
+  ANONYMOUS_SYNCS_GLOBAL_PER_MINUTE?: string
+  ANONYMOUS_MAX_SHARE_BYTES?: string
+  ANONYMOUS_MAX_SHARE_ITEMS?: string
+  /** How long a share created without a token lives at most (`30d`, `12h`, ...); default 30 days. */
+  ANONYMOUS_EXPIRY?: string
+  /** "true": `/public` lists the shares the owner marked `listed` (title and last directory component only). */
+  PUBLIC_LISTING?: string
+  /** "false": items from clients that do not redact (the JSON API) are stored as sent. Default: redacted. */
+  REDACT_HTTP_ITEMS?: string
+  /**
+   * Cloudflare Access in front of the owner's pages (see docs/privacy.md): the team (`<team>.cloudflareaccess.com`)
+   * and the application's AUD tag(s); an identity Access lets through is the owner (only `ACCESS_OWNER_EMAILS`, when
+   * set). `ACCESS_JWKS`: the team's public keys pinned as JSON; by default they are fetched from the team.
+   */
+  ACCESS_TEAM_DOMAIN?: string
+  ACCESS_AUD?: string
+  ACCESS_JWKS?: string
+  ACCESS_OWNER_EMAILS?: string
+  /** Hours the owner's sign-in cookie lasts; default 12. */
+  OWNER_SESSION_HOURS?: string
+  /** Seconds an /rpc WebSocket lives before its client reconnects with its token; default 60. */
+  RPC_SESSION_MAX_SECONDS?: string
 }

@@ -2,6 +2,7 @@ import { app } from "./app.ts"
 import type { Env } from "./env.ts"
 
 export { ShareDirectory } from "./listing/share-directory.ts"
+export { RateLimiter } from "./quota/rate-limiter.ts"
 export { SessionClaim } from "./share-object/session-claim.ts"
 export { ShareObject } from "./share-object/share-object.ts"
 

@@ -77,3 +77,27 @@ export function uniqueSessionID(label: string): string {
   counter += 1
   return `ses_${label}_${Date.now().toString(36)}_${counter}`
 }
+
+/**
+ * A page signed in as the server's owner, the way a person does it: the listing sends a stranger to the sign-in
+ * page, where the token is pasted once; the answer is a session cookie (HttpOnly: no script on the page sees it).
+ */
+export async function ownerPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
+  const page = await browser.newPage({ viewport })
+  await page.goto(`${workerUrl()}/sessions`)
+  if (new URL(page.url()).pathname !== "/signin") throw new Error(`expected the sign-in page, got ${page.url()}`)
+  await page.fill('input[name="token"]', inject("rpcToken"))
+  // A refused sign-in (403 for a post whose Origin is not this site's, 401 for a wrong token) is said at once,
+  // rather than as a 30 s wait for a navigation that never comes.
+  const answer = page.waitForResponse(
+    (response) => response.request().method() === "POST" && new URL(response.url()).pathname === "/signin",
+  )
+  await page.click('button[type="submit"]')
+  const response = await answer
+  if (response.status() >= 400) {
+    const origin = await response.request().headerValue("origin")
+    throw new Error(`sign-in refused: ${response.status()} (the form was posted with Origin: ${origin})`)
+  }
+  await page.waitForURL(/\/sessions/)
+  return page
+}

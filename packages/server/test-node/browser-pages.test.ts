@@ -6,6 +6,7 @@ import {
   DESKTOP,
   launchBrowser,
   overflowsHorizontally,
+  ownerPage,
   PHONE,
   screenshot,
   uniqueSessionID,
@@ -32,7 +33,8 @@ describe("pages in headless Chromium", () => {
       ...viewFixture(beta, `Beta ${tag} renderer`),
       { type: "session", data: { id: beta, title: `Beta ${tag} renderer`, directory: `/srv/beta-${tag}` } },
     ])
-    const page = await browser.newPage({ viewport: DESKTOP })
+    const page = await ownerPage(browser)
+    expect(await page.evaluate(() => document.cookie)).toBe("")
     const response = await page.goto(`${workerUrl()}/sessions`)
     expect(response?.status()).toBe(200)
     const rows = page.locator("#sessions > li")
@@ -74,7 +76,7 @@ describe("pages in headless Chromium", () => {
     await new Promise((resolve) => setTimeout(resolve, 20))
     const newer = uniqueSessionID("newer")
     await createShare(newer, viewFixture(newer, `Newer ${tag} printer`))
-    const page = await browser.newPage({ viewport: DESKTOP })
+    const page = await ownerPage(browser)
     await page.goto(`${workerUrl()}/sessions?limit=1`)
     // Every row in the page, hidden or not: the client-side filter only hides rows, the server search drops them.
     const rows = () => page.locator("#sessions > li").allTextContents()

@@ -44,7 +44,7 @@ describe("the seed contract at /rpc/share, driven like the fork's client", () =>
     expect((await snapshot(share.id)).parts).toHaveLength(9)
 
     expect(await forkSession(key).deleteShare(share.id, share.secret)).toEqual({ success: true })
-    expect((await fetch(`${workerUrl}/api/share/${share.id}`)).status).toBe(404)
+    expect((await fetch(`${workerUrl}/api/share/${share.id}`)).status).toBe(410)
   })
 
   it("probeValue answers with the seed's types: when as an ISO string, bytes as numbers", async () => {

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test"
 import { LIMITS, type ShareInfo } from "@cloudsession/protocol"
 import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { beforeAll, describe, expect, it } from "vitest"
-import { api, createShare, errorOf, uniqueSessionID } from "./helpers.ts"
+import { api, createShare, errorOf, ownerApi, uniqueSessionID } from "./helpers.ts"
 
 /** Over the limit of a create or delete body (a sync body streams, up to `LIMITS.maxSyncBodyBytes`). */
 const oversized = "x".repeat(LIMITS.maxBodyBytes + 10)
@@ -146,18 +146,18 @@ describe("bad input on the JSON API gets a clear error and changes nothing", () 
       json: { sessionID, initialData: [{ type: "part", data: makeTextPart(sessionID, "m", 1, oversized) }] },
     })
     expect(response.status).toBe(413)
-    const listed = (await (await api(`/api/sessions?q=${sessionID}`)).json()) as { sessions: unknown[] }
+    const listed = (await (await ownerApi(`/api/sessions?q=${sessionID}`)).json()) as { sessions: unknown[] }
     expect(listed.sessions).toHaveLength(0)
   })
 
-  it("keeps no storage for a deleted share", async () => {
+  it("keeps nothing of a deleted share but its tombstone (one row: when, and why)", async () => {
     const sessionID = uniqueSessionID("gone")
     const share = await createShare(sessionID, makeSessionItems(sessionID, 3))
     expect(await tablesOf(share.id)).toBeGreaterThan(0)
     const removed = await api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret } })
     expect(removed.status).toBe(200)
-    expect(await tablesOf(share.id)).toBe(0)
-    expect((await api(`/api/share/${share.id}`)).status).toBe(404)
+    expect(await tablesOf(share.id)).toBe(1)
+    expect((await api(`/api/share/${share.id}`)).status).toBe(410)
   })
 
   it("refuses a malformed share id before touching storage", async () => {
@@ -167,7 +167,7 @@ describe("bad input on the JSON API gets a clear error and changes nothing", () 
   })
 
   it("refuses bad create requests and creates nothing", async () => {
-    const listBefore = await (await api("/api/sessions?limit=200")).text()
+    const listBefore = await (await ownerApi("/api/sessions?limit=200")).text()
     const attempts = [
       api("/api/share", { method: "POST", body: "][", headers: { "content-type": "application/json" } }),
       api("/api/share", { method: "POST", json: {} }),
@@ -176,12 +176,12 @@ describe("bad input on the JSON API gets a clear error and changes nothing", () 
     ]
     const statuses = await Promise.all(attempts.map(async (attempt) => (await attempt).status))
     expect(statuses).toEqual([400, 400, 400, 413])
-    expect(await (await api("/api/sessions?limit=200")).text()).toBe(listBefore)
+    expect(await (await ownerApi("/api/sessions?limit=200")).text()).toBe(listBefore)
   })
 
   it("refuses out-of-range paging", async () => {
     for (const query of ["limit=0", "limit=201", "limit=abc", "cursor=-1"]) {
-      const response = await api(`/api/sessions?${query}`)
+      const response = await ownerApi(`/api/sessions?${query}`)
       expect(response.status, query).toBe(400)
     }
   })

@@ -11,6 +11,16 @@ export async function api(path: string, init: RequestInit & { json?: unknown } =
   return SELF.fetch(`${BASE}${path}`, { ...init, headers, body })
 }
 
+/** The token vitest.config.ts configures first (`RPC_TOKENS`): what the server's owner holds. */
+export const OWNER_TOKEN = "test-token-current"
+
+/** A request as the server's owner makes it: with a bearer token (listings and the owner's routes need one). */
+export async function ownerApi(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers)
+  headers.set("Authorization", `Bearer ${OWNER_TOKEN}`)
+  return api(path, { ...init, headers })
+}
+
 export async function createShare(sessionID: string, initialData?: SyncData[]): Promise<ShareInfo> {
   const response = await api("/api/share", { method: "POST", json: { sessionID, initialData } })
   expect(response.status).toBe(201)

@@ -3,7 +3,7 @@ import type { SessionIndex } from "@cloudsession/protocol"
 import { describe, expect, it } from "vitest"
 import { app } from "../src/app.ts"
 import type { Env } from "../src/env.ts"
-import { BASE, uniqueSessionID } from "./helpers.ts"
+import { BASE, OWNER_TOKEN, uniqueSessionID } from "./helpers.ts"
 
 const TOKEN = "create-guard-token-0001"
 const locked: Env = { ...env, RPC_TOKENS: TOKEN, HTTP_CREATE_REQUIRES_TOKEN: "true" }
@@ -18,7 +18,8 @@ async function create(sessionID: string, headers: Record<string, string>, bindin
 }
 
 async function listed(sessionID: string): Promise<SessionIndex[]> {
-  const response = await app.fetch(new Request(`${BASE}/api/sessions?limit=200`), env, createExecutionContext())
+  const request = new Request(`${BASE}/api/sessions?limit=200`, { headers: { Authorization: `Bearer ${OWNER_TOKEN}` } })
+  const response = await app.fetch(request, env, createExecutionContext())
   const page = (await response.json()) as { sessions: SessionIndex[] }
   return page.sessions.filter((entry) => entry.sessionID === sessionID)
 }

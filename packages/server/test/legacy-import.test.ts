@@ -3,7 +3,7 @@ import { LIMITS, type SessionIndex } from "@cloudsession/protocol"
 import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { directory, finishBackfill, restartBackfill, watchedService } from "./directory-helpers.ts"
-import { api, errorOf, getShare, syncShare } from "./helpers.ts"
+import { api, errorOf, getShare, ownerApi, syncShare } from "./helpers.ts"
 
 /**
  * Listing pages, first as this Worker serves them on its first deploy onto a bucket that already holds seed entries
@@ -76,7 +76,7 @@ describe("shares stored in the seed's layout", () => {
     expect(JSON.stringify(snapshot)).not.toContain(secret)
 
     // The import published what it stored; it replaces the seed's entry although both carry the same clock.
-    const listed = (await (await api("/api/sessions?q=Seed-era")).json()) as { sessions: SessionIndex[] }
+    const listed = (await (await ownerApi("/api/sessions?q=Seed-era")).json()) as { sessions: SessionIndex[] }
     expect(listed.sessions.find((entry) => entry.id === "ab12cd34")).toMatchObject({ partCount: 1, messageCount: 2 })
     const rewritten = await env.SESSIONS_STORE.head("index/ab12cd34")
     expect(rewritten?.customMetadata?.entry).toContain('"partCount":1')
@@ -102,7 +102,7 @@ describe("shares stored in the seed's layout", () => {
     expect(removed.status).toBe(200)
     expect(await env.SESSIONS_STORE.get("share/zz98yy76")).toBeNull()
     expect(await env.SESSIONS_STORE.get("index/zz98yy76")).toBeNull()
-    expect((await api("/api/share/zz98yy76")).status).toBe(404)
+    expect((await api("/api/share/zz98yy76")).status).toBe(410)
   })
 
   it("keep what is usable when parts of the blob are not: a bad session object, an oversized part", async () => {
@@ -124,12 +124,12 @@ describe("shares stored in the seed's layout", () => {
   it("list seed entries that lack fields without failing the listing or search", async () => {
     await env.SESSIONS_STORE.put("index/partial1", JSON.stringify({ id: "partial1", lastUpdated: 5 }))
     await restartBackfill(directory())
-    const response = await api("/api/sessions?q=anything-at-all")
+    const response = await ownerApi("/api/sessions?q=anything-at-all")
     expect(response.status).toBe(200)
     const { before, after } = await listedBeforeAndAfterImport("")
     expect(before.find((entry) => entry.id === "partial1")).toMatchObject({ title: "", partCount: 0 })
     expect(after.find((entry) => entry.id === "partial1")).toMatchObject({ title: "", partCount: 0 })
-    expect((await api("/api/sessions?q=anything-at-all")).status).toBe(200)
+    expect((await ownerApi("/api/sessions?q=anything-at-all")).status).toBe(200)
     // No share stands behind this entry to unlist it: remove it the way a deleted share would.
     await env.SESSIONS_STORE.delete("index/partial1")
     await directory().remove("partial1")

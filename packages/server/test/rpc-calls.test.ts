@@ -23,7 +23,7 @@ describe("/rpc over WebSocket", () => {
     expect((await getShare(share.id)).parts.map((p) => p.id)).toContain(part.id)
 
     expect(await rpc.deleteShare(share.id, share.secret)).toEqual({ success: true })
-    expect((await api(`/api/share/${share.id}`)).status).toBe(404)
+    expect((await api(`/api/share/${share.id}`)).status).toBe(410)
     end()
   })
 
@@ -48,8 +48,8 @@ describe("/rpc over WebSocket", () => {
     expect(info).toMatchObject({ id: share.id, sessionID, messageCount: 1, partCount: 3, syncCount: 1 })
     expect(info).not.toHaveProperty("secret")
     expect(await handle.delete()).toEqual({ success: true })
-    expect((await api(`/api/share/${share.id}`)).status).toBe(404)
-    expect((await rpcFailure(handle.info())).code).toBe("not_found")
+    expect((await api(`/api/share/${share.id}`)).status).toBe(410)
+    expect((await rpcFailure(handle.info())).code).toBe("gone")
     end()
   })
 

@@ -3,7 +3,7 @@ import { makeSession } from "@cloudsession/protocol/fixtures"
 import { beforeAll, describe, expect, it } from "vitest"
 import { newestFirst } from "../src/listing/r2-entries.ts"
 import { directory, finishBackfill, watchedService } from "./directory-helpers.ts"
-import { api, createShare, uniqueSessionID } from "./helpers.ts"
+import { api, createShare, ownerApi, uniqueSessionID } from "./helpers.ts"
 
 function entry(id: string, fields: Partial<SessionIndex> = {}): SessionIndex {
   return {
@@ -63,7 +63,7 @@ describe("the share directory", () => {
 
     // The HTTP API serves the same pages, and its cursors are the offsets the list page links to.
     const overHttp = await walk(
-      async (cursor) => (await (await api(`/api/sessions?limit=5&cursor=${cursor ?? 0}`)).json()) as SessionPage,
+      async (cursor) => (await (await ownerApi(`/api/sessions?limit=5&cursor=${cursor ?? 0}`)).json()) as SessionPage,
     )
     expect(overHttp.entries.map((listed) => listed.id)).toEqual(ids)
     expect(overHttp.pages.map((page) => page.cursor)).toEqual(pages.map((page) => page.cursor))
@@ -93,7 +93,9 @@ describe("the share directory", () => {
     expect(query).toHaveLength(200)
     expect(await found(query)).toEqual(["long"])
     expect(calls).toEqual({ list: 0, get: 0 })
-    const overHttp = (await (await api(`/api/sessions?q=${encodeURIComponent("100%_done")}`)).json()) as SessionPage
+    const overHttp = (await (
+      await ownerApi(`/api/sessions?q=${encodeURIComponent("100%_done")}`)
+    ).json()) as SessionPage
     expect(overHttp.sessions.map((listed) => listed.id)).toEqual([shares.percent.id])
   })
 

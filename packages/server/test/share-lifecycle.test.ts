@@ -1,7 +1,7 @@
 import type { SessionIndex, SessionPage, ShareSnapshot } from "@cloudsession/protocol"
 import { makeDiff, makeMessage, makeModel, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it, vi } from "vitest"
-import { api, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
+import { api, createShare, errorOf, getShare, ownerApi, syncShare, uniqueSessionID } from "./helpers.ts"
 
 describe("share lifecycle over the JSON API", () => {
   it("creates, syncs, reads, lists and deletes a share", async () => {
@@ -44,7 +44,7 @@ describe("share lifecycle over the JSON API", () => {
     // The listing follows syncs through a Durable Object alarm, shortly after the sync answered.
     await vi.waitFor(
       async () => {
-        const page = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+        const page = (await (await ownerApi("/api/sessions?limit=200")).json()) as SessionPage
         expect(page.sessions.find((entry) => entry.id === share.id)).toMatchObject({
           title: "Fix the flaky test",
           partCount: 1,
@@ -58,10 +58,10 @@ describe("share lifecycle over the JSON API", () => {
     expect(await removed.json()).toEqual({ success: true })
 
     const gone = await api(`/api/share/${share.id}`)
-    expect(gone.status).toBe(404)
-    expect((await errorOf(gone)).code).toBe("not_found")
-    expect((await api(`/api/share/${share.id}/metadata`)).status).toBe(404)
-    const after = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+    expect(gone.status).toBe(410)
+    expect((await errorOf(gone)).code).toBe("gone")
+    expect((await api(`/api/share/${share.id}/metadata`)).status).toBe(410)
+    const after = (await (await ownerApi("/api/sessions?limit=200")).json()) as SessionPage
     expect(after.sessions.some((entry) => entry.id === share.id)).toBe(false)
   })
 
@@ -114,7 +114,7 @@ describe("share lifecycle over the JSON API", () => {
   it("lists a new share at once and converges the listing after a burst of syncs", async () => {
     const sessionID = uniqueSessionID("burst")
     const share = await createShare(sessionID)
-    const listed = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+    const listed = (await (await ownerApi("/api/sessions?limit=200")).json()) as SessionPage
     expect(listed.sessions.some((entry) => entry.id === share.id)).toBe(true)
     await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
@@ -123,7 +123,7 @@ describe("share lifecycle over the JSON API", () => {
     )
     await vi.waitFor(
       async () => {
-        const page = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+        const page = (await (await ownerApi("/api/sessions?limit=200")).json()) as SessionPage
         expect(page.sessions.find((entry) => entry.id === share.id)).toMatchObject({ partCount: 20, syncCount: 20 })
       },
       { timeout: 5000, interval: 100 },
@@ -137,22 +137,22 @@ describe("share lifecycle over the JSON API", () => {
     ])
     await createShare(uniqueSessionID("other"))
     for (const query of ["quixotic", "ZEBRA"]) {
-      const page = (await (await api(`/api/sessions?q=${query}&limit=200`)).json()) as SessionPage
+      const page = (await (await ownerApi(`/api/sessions?q=${query}&limit=200`)).json()) as SessionPage
       expect(page.sessions.map((entry) => entry.id)).toEqual([share.id])
     }
-    expect((await api(`/api/sessions?q=${"y".repeat(201)}`)).status).toBe(400)
+    expect((await ownerApi(`/api/sessions?q=${"y".repeat(201)}`)).status).toBe(400)
   })
 
   it("pages the listing newest first", async () => {
     const shares = []
     for (const label of ["page-a", "page-b", "page-c"]) shares.push(await createShare(uniqueSessionID(label)))
-    const all = (await (await api("/api/sessions?limit=200")).json()) as SessionPage
+    const all = (await (await ownerApi("/api/sessions?limit=200")).json()) as SessionPage
     const order = all.sessions.map((entry) => entry.lastUpdated)
     expect(order).toEqual([...order].sort((a, b) => b - a))
-    const first = (await (await api("/api/sessions?limit=1")).json()) as SessionPage
+    const first = (await (await ownerApi("/api/sessions?limit=1")).json()) as SessionPage
     expect(first.sessions).toHaveLength(1)
     expect(first.cursor).toBe("1")
-    const second = (await (await api(`/api/sessions?limit=1&cursor=${first.cursor}`)).json()) as SessionPage
+    const second = (await (await ownerApi(`/api/sessions?limit=1&cursor=${first.cursor}`)).json()) as SessionPage
     expect(second.sessions[0]?.id).not.toBe(first.sessions[0]?.id)
   })
 })

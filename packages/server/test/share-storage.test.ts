@@ -3,7 +3,7 @@ import type { ShareInfo, SyncData } from "@cloudsession/protocol"
 import { chunk, makeDiff, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { sha256Hex } from "../src/crypto/crypto.ts"
-import { api, createShare, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
+import { api, createShare, getShare, ownerApi, syncShare, uniqueSessionID } from "./helpers.ts"
 
 function tenParts(sessionID: string, from: number): SyncData[] {
   return Array.from({ length: 10 }, (_, offset) => ({
@@ -89,7 +89,7 @@ describe("share storage", () => {
         `/api/share/${share.id}/metadata`,
         "/api/sessions?limit=200",
         `/api/share/${share.id}?since=0`,
-      ].map(async (path) => (await api(path)).text()),
+      ].map(async (path) => (await ownerApi(path)).text()),
     )
     for (const body of reads) expect(body).not.toContain(share.secret)
 
@@ -102,7 +102,7 @@ describe("share storage", () => {
     expect(await listing?.text()).not.toContain(share.secret)
   })
 
-  it("answers a sync racing a delete with success or 404, never a server error, and keeps nothing", async () => {
+  it("answers a sync racing a delete with success or 410, never a server error, and keeps nothing", async () => {
     for (let round = 0; round < 5; round += 1) {
       const sessionID = uniqueSessionID(`delete-race-${round}`)
       const share = await createShare(sessionID, makeSessionItems(sessionID, 3))
@@ -118,8 +118,8 @@ describe("share storage", () => {
       ])
       expect(removed.status).toBe(200)
       for (const response of [first, second])
-        expect([200, 404], await response.clone().text()).toContain(response.status)
-      expect((await api(`/api/share/${share.id}`)).status).toBe(404)
+        expect([200, 410], await response.clone().text()).toContain(response.status)
+      expect((await api(`/api/share/${share.id}`)).status).toBe(410)
     }
   })
 })

@@ -4,13 +4,14 @@ import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { app } from "../src/app.ts"
 import type { Env } from "../src/env.ts"
-import { api, BASE, createShare, errorOf, getShare, syncShare, uniqueSessionID } from "./helpers.ts"
+import { api, BASE, createShare, errorOf, getShare, ownerApi, syncShare, uniqueSessionID } from "./helpers.ts"
 import { HOSTILE_MARKDOWN, viewFixture } from "./view-fixture.ts"
 
 type Fragment = { id: string; parent?: string; html: string }
 
+/** A page as a viewer gets it; the listing pages (the owner's) as the owner gets them, with the token. */
 async function page(path: string): Promise<{ response: Response; html: string }> {
-  const response = await api(path)
+  const response = path.startsWith("/sessions") ? await ownerApi(path) : await api(path)
   return { response, html: await response.text() }
 }
 

@@ -46,7 +46,9 @@ export function exitCodeOf(error: unknown): number {
   if (USAGE_ERRORS.some((type) => error instanceof type)) return EXIT.usage
   if (error instanceof RpcAuthError) return EXIT.auth
   if (error instanceof NotSharedError) return EXIT.notFound
-  if (error instanceof ServerRefusedError) return error.code === "not_found" ? EXIT.notFound : EXIT.refused
+  if (error instanceof ServerRefusedError) {
+    return error.code === "not_found" || error.code === "gone" ? EXIT.notFound : EXIT.refused
+  }
   if (error instanceof ConnectionError) return EXIT.unreachable
   return EXIT.failure
 }

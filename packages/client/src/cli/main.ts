@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander"
 import { exportCommand } from "./commands/export.ts"
 import { importLegacyCommand } from "./commands/import-legacy.ts"
 import { listCommand } from "./commands/list.ts"
+import { ownerCommand } from "./commands/owner.ts"
 import { serveCommand } from "./commands/serve.ts"
 import { shareCommand } from "./commands/share.ts"
 import { syncCommand } from "./commands/sync.ts"
@@ -43,9 +44,12 @@ function program(usage: UsageContext): Command {
     urlCommand(),
     exportCommand(),
     importLegacyCommand(),
+    ownerCommand(),
     serveCommand(),
   ]) {
     root.addCommand(quiet(command, `cloudsession ${command.name()}`, usage))
+    // Subcommands (`owner delete`) report their usage errors in one line too.
+    for (const sub of command.commands) quiet(sub, `cloudsession ${command.name()} ${sub.name()}`, usage)
   }
   return root
 }

@@ -40,6 +40,7 @@ export async function fetchShare(server: string, shareID: string): Promise<Fetch
     throw new ConnectionError(`cannot reach ${server}: ${error instanceof Error ? error.message : String(error)}`)
   })
   if (response.status === 404) throw new ServerRefusedError("not_found", `share ${shareID} not found on ${server}`)
+  if (response.status === 410) throw new ServerRefusedError("gone", `share ${shareID} was deleted on ${server}`)
   if (!response.ok) throw new ServerRefusedError("internal", `GET ${url} answered HTTP ${response.status}`)
   const snapshot = ShareSnapshotSchema.safeParse(await response.json().catch(() => undefined))
   if (!snapshot.success) throw new ServerRefusedError("internal", `${url} did not answer with a share snapshot`)

@@ -8,12 +8,15 @@ type Item = { id: string; [key: string]: unknown }
 export type SessionExport = { info: Item; messages: { info: Item; parts: Item[] }[] }
 export type ShareJson = { session: Item; messages: Item[]; parts: Item[]; models: Item[] }
 
-/** A share as the server serves it to anyone with the link; `undefined` when it does not exist (404). */
+/**
+ * A share as the server serves it to anyone with the link; `undefined` when it never existed (404) or was deleted
+ * (410 Gone).
+ */
 export async function readShare(workerUrl: string, shareID: string): Promise<ShareJson | undefined> {
   const url = `${workerUrl}/api/share/${shareID}`
   // workerd may close idle keep-alive sockets under fetch; a GET is safe to repeat once.
   const response = await fetch(url).catch(() => fetch(url))
-  if (response.status === 404) return undefined
+  if (response.status === 404 || response.status === 410) return undefined
   if (!response.ok) throw new Error(`GET ${url}: ${response.status}`)
   return (await response.json()) as ShareJson
 }

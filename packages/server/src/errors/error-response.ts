@@ -5,6 +5,7 @@ import { logServerFault } from "./fault-log.ts"
 
 /** JSON error response in the API's one shape: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: ShareError): Response {
+  if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.retryAfterSeconds))
   return c.json(error.toBody(), error.status as ContentfulStatusCode)
 }
 

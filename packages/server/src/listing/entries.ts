@@ -7,6 +7,8 @@ export type DirectoryQuery = {
   offset: number
   /** Text the title or the directory must contain, case-insensitively; empty for every entry. */
   q: string
+  /** Only the shares the owner marked listed, searched by title only: the public listing. */
+  listedOnly?: boolean
 }
 
 type EntryRow = {
@@ -21,6 +23,8 @@ type EntryRow = {
   last_updated: number
   sync_count: number
   created_at: number
+  listed: number
+  expires_at: number | null
 }
 
 /**
@@ -31,7 +35,7 @@ type EntryRow = {
 export type TieWinner = "incoming" | "stored"
 
 const SELECTED = `id, session_id, title, directory, message_count, part_count, diff_count, model_count, last_updated,
-  sync_count, created_at`
+  sync_count, created_at, listed, expires_at`
 
 /** An incoming entry replaces the stored one only if it is not older: an out-of-order write cannot roll it back. */
 const NEWER = `excluded.last_updated > entry.last_updated OR (excluded.last_updated = entry.last_updated
@@ -41,13 +45,14 @@ const SAME = "excluded.last_updated = entry.last_updated AND excluded.sync_count
 function upsertStatement(ties: TieWinner): string {
   const wins = ties === "incoming" ? `${NEWER} OR (${SAME})` : NEWER
   return `INSERT INTO entry (id, session_id, title, directory, title_search, directory_search, message_count,
-      part_count, diff_count, model_count, last_updated, sync_count, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      part_count, diff_count, model_count, last_updated, sync_count, created_at, listed, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id, title = excluded.title,
       directory = excluded.directory, title_search = excluded.title_search,
       directory_search = excluded.directory_search, message_count = excluded.message_count,
       part_count = excluded.part_count, diff_count = excluded.diff_count, model_count = excluded.model_count,
-      last_updated = excluded.last_updated, sync_count = excluded.sync_count, created_at = excluded.created_at
+      last_updated = excluded.last_updated, sync_count = excluded.sync_count, created_at = excluded.created_at,
+      listed = excluded.listed, expires_at = excluded.expires_at
     WHERE ${wins}`
 }
 
@@ -69,6 +74,8 @@ function entryOf(row: EntryRow): SessionIndex {
     lastUpdated: row.last_updated,
     syncCount: row.sync_count,
     createdAt: row.created_at,
+    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+    ...(row.listed === 1 ? { listed: true } : {}),
   }
 }
 
@@ -98,6 +105,8 @@ export class DirectoryEntries {
       entry.lastUpdated,
       entry.syncCount,
       entry.createdAt,
+      entry.listed === true ? 1 : 0,
+      entry.expiresAt ?? null,
     )
   }
 
@@ -116,8 +125,9 @@ export class DirectoryEntries {
     // One row past the page tells whether another page follows.
     const window = [query.limit + 1, query.offset]
     this.sql.takeCost()
-    const rows =
-      needle === ""
+    const rows = query.listedOnly
+      ? this.listedPage(needle, window)
+      : needle === ""
         ? this.sql.all<EntryRow>(
             `SELECT ${SELECTED} FROM entry ORDER BY last_updated DESC, id LIMIT ? OFFSET ?`,
             ...window,
@@ -133,5 +143,21 @@ export class DirectoryEntries {
     const sessions = rows.slice(0, query.limit).map(entryOf)
     const end = query.offset + query.limit
     return { page: rows.length > query.limit ? { sessions, cursor: String(end) } : { sessions }, rowsRead }
+  }
+
+  /** The public listing's page: listed shares in the same order, off their own index; a search is by title. */
+  private listedPage(needle: string, window: number[]): EntryRow[] {
+    if (needle === "") {
+      return this.sql.all<EntryRow>(
+        `SELECT ${SELECTED} FROM entry WHERE listed = 1 ORDER BY last_updated DESC, id LIMIT ? OFFSET ?`,
+        ...window,
+      )
+    }
+    return this.sql.all<EntryRow>(
+      `SELECT ${SELECTED} FROM entry WHERE listed = 1 AND instr(title_search, ?) > 0
+        ORDER BY last_updated DESC, id LIMIT ? OFFSET ?`,
+      needle,
+      ...window,
+    )
   }
 }

@@ -39,6 +39,16 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS removed (id TEXT PRIMARY KEY)`,
     ],
   },
+  {
+    // `listed` (the owner put the share on the public listing) and `expires_at` (when it deletes itself), with an
+    // index that serves the public listing's order among listed shares only.
+    step: 2,
+    statements: [
+      "ALTER TABLE entry ADD COLUMN listed INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE entry ADD COLUMN expires_at INTEGER",
+      "CREATE INDEX IF NOT EXISTS entry_listed ON entry (listed, last_updated DESC, id)",
+    ],
+  },
 ]
 
 export const DIRECTORY_SCHEMA: Schema = {

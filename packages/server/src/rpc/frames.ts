@@ -2,7 +2,14 @@ import { ShareError } from "@cloudsession/protocol"
 import { parseRpcMessage } from "./messages.ts"
 
 /** Close codes the client sees (RFC 6455 §7.4.1). */
-export const CLOSE_CODES = { normal: 1000, protocolError: 1002, unsupportedData: 1003, messageTooBig: 1009 } as const
+export const CLOSE_CODES = {
+  normal: 1000,
+  protocolError: 1002,
+  unsupportedData: 1003,
+  messageTooBig: 1009,
+  /** The session reached its age limit: reconnect, which checks the token again. */
+  reauthenticate: 4001,
+} as const
 
 /** Largest close reason: 125-byte control frame payload minus the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = 123

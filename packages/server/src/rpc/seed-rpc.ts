@@ -9,7 +9,7 @@ import {
 } from "@cloudsession/protocol"
 import { RpcTarget } from "capnweb"
 import { z } from "zod"
-import type { ShareService } from "../service/share-service.ts"
+import { type ShareService, TRUSTED_CALLER } from "../service/share-service.ts"
 import { parseOrThrow } from "../service/validate.ts"
 import type { RpcTransportKind } from "./share-rpc.ts"
 
@@ -33,7 +33,7 @@ export class SeedShareRpcTarget extends RpcTarget implements SeedShareRpc {
   }
 
   async createShare(sessionID: unknown, initialData?: unknown): Promise<ShareInfo> {
-    const share = await this.#service.create({ sessionID, initialData }, this.#origin, { authenticated: true })
+    const share = await this.#service.create({ sessionID, initialData }, this.#origin, TRUSTED_CALLER)
     return { id: share.id, url: share.url, secret: share.secret }
   }
 

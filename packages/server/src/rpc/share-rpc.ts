@@ -11,12 +11,14 @@ import {
 } from "@cloudsession/protocol"
 import { RpcTarget } from "capnweb"
 import { z } from "zod"
-import type { ShareService } from "../service/share-service.ts"
+import { type ShareService, TRUSTED_CALLER } from "../service/share-service.ts"
 import { parseOrThrow } from "../service/validate.ts"
 import { ShareHandleTarget } from "./share-handle.ts"
 
 const ProbeCallbackSchema = z.custom<ProbeCallback>((value) => typeof value === "function", "expected a function")
 const ProbeReplySchema = z.string().max(64 * 1024)
+/** `createShare`'s options; each one is checked by the service's create schema. */
+const CreateOptionsSchema = z.strictObject({ expiresIn: z.unknown().optional() }).optional()
 
 /** How the client reached the target: over a batch, the server cannot call the client back (see probeCallback). */
 export type RpcTransportKind = "websocket" | "batch"
@@ -38,8 +40,9 @@ export class ShareRpcTarget extends RpcTarget implements ShareRpc {
     this.#transport = transport
   }
 
-  createShare(sessionID: unknown, initialData?: unknown, creationKey?: unknown): Promise<ShareInfo> {
-    return this.#service.create({ sessionID, initialData, creationKey }, this.#origin, { authenticated: true })
+  createShare(sessionID: unknown, initialData?: unknown, creationKey?: unknown, options?: unknown): Promise<ShareInfo> {
+    const { expiresIn } = parseOrThrow(CreateOptionsSchema, options, "options") ?? {}
+    return this.#service.create({ sessionID, initialData, creationKey, expiresIn }, this.#origin, TRUSTED_CALLER)
   }
 
   syncShare(shareID: unknown, secret: unknown, data: unknown, batchID?: unknown): Promise<SyncResult> {

@@ -46,6 +46,8 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
   readonly #idle: Promise<never>
   #timeIdle: () => void = () => {}
   #timer: ReturnType<typeof setTimeout> | undefined
+  readonly #expired: Promise<never>
+  #ageTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(socket: WebSocket, limits: RpcLimits) {
     this.#socket = socket
@@ -56,7 +58,12 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
     })
     // Raced in receive(); this handler only keeps a rejection nobody awaits (after close) from being reported.
     this.#idle.catch(() => {})
-    socket.addEventListener("close", () => this.#stopIdleTimer())
+    // The session's age limit: however busy, the socket ends then, and the client's reconnect shows the token again.
+    this.#expired = new Promise<never>((_, reject) => {
+      this.#ageTimer = setTimeout(() => reject(this.#expiredError()), limits.sessionMaxMs)
+    })
+    this.#expired.catch(() => {})
+    socket.addEventListener("close", () => this.#stopTimers())
     this.#armIdleTimer()
   }
 
@@ -67,15 +74,17 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
   }
 
   async receive(): Promise<unknown> {
-    const frame: unknown = await Promise.race([this.#inner.receive(), this.#idle]).catch((error: unknown) => {
-      throw connectionEnded(error)
-    })
+    const frame: unknown = await Promise.race([this.#inner.receive(), this.#idle, this.#expired]).catch(
+      (error: unknown) => {
+        throw connectionEnded(error)
+      },
+    )
     this.#armIdleTimer()
     return messageOf(frame, this.#limits.maxMessageBytes)
   }
 
   abort(reason: unknown): void {
-    this.#stopIdleTimer()
+    this.#stopTimers()
     const closing = closingErrorOf(reason)
     if (closing === undefined) {
       this.#inner.abort(reason)
@@ -87,6 +96,18 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
   #idleError(): ConnectionClosingError {
     const seconds = this.#limits.idleTimeoutMs / 1000
     return new ConnectionClosingError("unavailable", `idle timeout: no message for ${seconds} s`, CLOSE_CODES.normal)
+  }
+
+  #expiredError(): ConnectionClosingError {
+    const seconds = this.#limits.sessionMaxMs / 1000
+    const message = `session expired after ${seconds} s: reconnect, with a token that is still configured`
+    return new ConnectionClosingError("unauthorized", message, CLOSE_CODES.reauthenticate)
+  }
+
+  #stopTimers(): void {
+    this.#stopIdleTimer()
+    if (this.#ageTimer !== undefined) clearTimeout(this.#ageTimer)
+    this.#ageTimer = undefined
   }
 
   #armIdleTimer(): void {

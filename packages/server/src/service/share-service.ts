@@ -21,12 +21,13 @@ import { directoryOf } from "../listing/directory-of.ts"
 import { pageFromR2 } from "../listing/r2-page.ts"
 import { publicOrigin } from "../settings/deployment.ts"
 import { limitsOf, type ServiceLimits } from "../settings/limits.ts"
+import { anonymousLimits } from "../settings/privacy.ts"
 import { unwrap } from "../share-object/outcome.ts"
 import { type PageView, readPage, readPart } from "./page-reader.ts"
 import { claimSession, releaseSession } from "./session-claims.ts"
 import { identityFromKey, randomIdentity } from "./share-identity.ts"
 import { dataStream, snapshotJson, snapshotStream } from "./snapshot-reader.ts"
-import { SyncApplier } from "./sync-applier.ts"
+import { type ApplyOptions, SyncApplier } from "./sync-applier.ts"
 import { syncFromStream } from "./sync-intake.ts"
 import { transcriptStream } from "./transcript-reader.ts"
 import { parseOrThrow } from "./validate.ts"
@@ -39,6 +40,31 @@ const PageQuerySchema = z.object({
 })
 
 const SinceSchema = z.coerce.number().int().min(0).optional()
+
+/**
+ * Who is asking, as the adapter in front saw it. `client`: the caller's address key (see `clientKey`), which the
+ * rate limits of anonymous shares count by. `anonymous`: a create without a token (its share gets the quotas and
+ * the default expiry). `redact`: the items come from a client that does not redact (the JSON API), so the server
+ * applies the same rules the client library does.
+ */
+export type Caller = { client: string; anonymous: boolean; redact: boolean }
+
+/** A token holder over /rpc: its client redacted (or chose not to), and its syncs are not rate limited. */
+export const TRUSTED_CALLER: Caller = { client: "", anonymous: false, redact: false }
+
+/** The directory a non-owner may see: its last component, `~` for a home directory, never the whole path. */
+export function shortDirectory(directory: string): string {
+  const trimmed = directory.replace(/[\\/]+$/, "")
+  if (trimmed === "") return directory === "" ? "" : "/"
+  if (/^(?:\/home\/[^/]+|\/Users\/[^/]+|\/root|[A-Za-z]:\\Users\\[^\\]+|~)$/.test(trimmed)) return "~"
+  const parts = trimmed.split(/[\\/]/)
+  return parts.at(-1) ?? ""
+}
+
+/** A listing entry as anyone but the owner sees it. */
+export function publicEntry(entry: SessionIndex): SessionIndex {
+  return { ...entry, directory: shortDirectory(entry.directory) }
+}
 
 /**
  * The one place share operations happen. HTTP routes and RPC methods are thin adapters over this class: each
@@ -57,47 +83,86 @@ export class ShareService {
    * Create a share (optionally with its first batch, so create + first sync is one round trip). With a creation
    * key, sending the same create again answers with the same share and does not apply the initial data twice.
    */
-  async create(input: unknown, requestOrigin: string, caller: { authenticated: boolean }): Promise<CreatedShare> {
+  async create(input: unknown, requestOrigin: string, caller: Caller = TRUSTED_CALLER): Promise<CreatedShare> {
     const request = parseOrThrow(this.createSchema(), input, "request")
     const initialData = request.initialData ?? []
     this.checkTotal(initialData)
+    const now = Date.now()
+    const anonymous = caller.anonymous ? anonymousLimits(this.env) : undefined
+    // An anonymous share lives at most the deployment's default; its creator may ask for less, never more.
+    const lives = [request.expiresIn, anonymous?.expiryMs].filter((ms): ms is number => ms !== undefined)
+    const expiresAt = lives.length === 0 ? undefined : now + Math.min(...lives)
     // With a key, a retry names the same share, and its Durable Object answers it as a replay (see ShareObject.create).
     const { id, secret } =
       request.creationKey === undefined ? randomIdentity() : await identityFromKey(request.creationKey)
-    const now = Date.now()
-    const claimed = !caller.authenticated && request.creationKey === undefined
+    const claimed = caller.anonymous && request.creationKey === undefined
     if (claimed) await claimSession(this.env, request.sessionID, id, now)
     const outcome = await this.stub(id).create({
       shareID: id,
       sessionID: request.sessionID,
       secretHash: await sha256Hex(secret),
       now,
+      expiresAt,
+      anonymous: anonymous !== undefined,
     })
     if (!outcome.ok && claimed) await releaseSession(this.env, request.sessionID, id)
     const created = unwrap(outcome)
     const info = { id, secret, url: `${publicOrigin(this.env, requestOrigin)}/share/${id}` }
     // A replayed create (same key) applied its initial data the first time.
     if (created.duplicate || initialData.length === 0) return info
-    const result = await this.applyItems(id, secret, initialData)
+    // Its initial data counts as the create itself, not as a sync: no sync rate applies to it, its quota does.
+    const result = await this.applyItems(id, secret, initialData, this.applyOptions(caller, false)).catch(
+      async (error: unknown) => {
+        // A create is whole or nothing: one whose initial data failed (over the quota, say) leaves no share.
+        await this.stub(id).discard({ shareID: id, secret })
+        if (claimed) await releaseSession(this.env, request.sessionID, id)
+        throw error
+      },
+    )
     return result.refused.length === 0 ? info : { ...info, refused: result.refused }
   }
 
   /** A sync whose items are already parsed (RPC, or a JSON body): each item is checked on its own. */
-  async sync(shareID: unknown, input: unknown): Promise<SyncResult> {
+  async sync(shareID: unknown, input: unknown, caller: Caller = TRUSTED_CALLER): Promise<SyncResult> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const request = parseOrThrow(this.syncSchema(), input, "request")
     this.checkTotal(request.data)
-    return this.applyItems(id, request.secret, request.data, request.batchID)
+    return this.applyItems(id, request.secret, request.data, this.applyOptions(caller, true), request.batchID)
   }
 
   /** `POST /api/share/:id/sync` read as a stream: a body of upstream's full-sync size, applied in bounded pieces. */
-  async syncStream(shareID: unknown, body: ReadableStream<Uint8Array> | null): Promise<SyncResult> {
+  async syncStream(
+    shareID: unknown,
+    body: ReadableStream<Uint8Array> | null,
+    caller: Caller = TRUSTED_CALLER,
+  ): Promise<SyncResult> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
-    return syncFromStream(this.stub(id), this.env.SESSIONS_STORE, id, body, this.limits)
+    const options = this.applyOptions(caller, true)
+    return syncFromStream(this.stub(id), this.env.SESSIONS_STORE, id, body, this.limits, options)
   }
 
-  private async applyItems(shareID: string, secret: string, items: unknown[], batchID?: string) {
-    const applier = await SyncApplier.open(this.stub(shareID), this.env.SESSIONS_STORE, shareID, secret, batchID)
+  /**
+   * How a caller's items are applied: redacted when its client does not redact; against the anonymous quotas, which
+   * the share's object applies when the share was created without a token; and, for a sync from anyone but a token
+   * holder, against the anonymous sync rate (again only for such a share).
+   */
+  private applyOptions(caller: Caller, sync: boolean): ApplyOptions {
+    const limits = anonymousLimits(this.env)
+    const quota = { maxBytes: limits.maxBytes, maxItems: limits.maxItems }
+    if (!sync || caller === TRUSTED_CALLER) return { redact: caller.redact, quota }
+    const throttle = { client: caller.client, perClient: limits.syncsPerClient, global: limits.syncsGlobal }
+    return { redact: caller.redact, quota, throttle }
+  }
+
+  private async applyItems(
+    shareID: string,
+    secret: string,
+    items: unknown[],
+    options: ApplyOptions,
+    batchID?: string,
+  ): Promise<SyncResult> {
+    const bucket = this.env.SESSIONS_STORE
+    const applier = await SyncApplier.open(this.stub(shareID), bucket, { shareID, secret, batchID }, options)
     for (const [index, item] of items.entries()) await applier.add(index, item, encodedSize(item))
     return applier.finish()
   }
@@ -168,9 +233,10 @@ export class ShareService {
     return transcriptStream(this.source(id), id)
   }
 
+  /** A share's listing entry for whoever holds its link: the directory shortened (see `shortDirectory`). */
   async metadata(shareID: unknown): Promise<SessionIndex> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
-    return unwrap(await this.stub(id).metadata({ shareID: id }))
+    return publicEntry(unwrap(await this.stub(id).metadata({ shareID: id })))
   }
 
   /**
@@ -195,6 +261,19 @@ export class ShareService {
     const listed = await directoryOf(this.env).page(wanted)
     if (listed.ready) return listed.page
     return pageFromR2(this.env.SESSIONS_STORE, wanted)
+  }
+
+  /**
+   * The public listing: only shares the owner marked `listed`, with shortened directories, and searchable by title
+   * only (a directory search would tell what the shortened paths hide). Only from the directory: while it is still
+   * importing, the public listing is empty rather than read from R2, which knows nothing of `listed`.
+   */
+  async listPublic(query: { limit?: unknown; cursor?: unknown; q?: unknown }): Promise<SessionPage> {
+    const page = parseOrThrow(PageQuerySchema, query, "query")
+    const wanted = { limit: page.limit, offset: page.cursor, q: page.q ?? "", listedOnly: true }
+    const listed = await directoryOf(this.env).page(wanted)
+    if (!listed.ready) return { sessions: [] }
+    return { ...listed.page, sessions: listed.page.sessions.map(publicEntry) }
   }
 
   /**

@@ -7,8 +7,16 @@ import {
   SyncDataSchema,
   type SyncResult,
 } from "@cloudsession/protocol"
+import { redactItems } from "@cloudsession/protocol/redaction"
 import { type Outcome, unwrap } from "../share-object/outcome.ts"
-import { type PieceInput, type PieceResult, rowsOf, utf8Bytes } from "../share-object/row-writes.ts"
+import {
+  type PieceInput,
+  type PieceResult,
+  rowsOf,
+  type ShareQuota,
+  type SyncThrottle,
+  utf8Bytes,
+} from "../share-object/row-writes.ts"
 import type { RowData, RowWrite } from "../share-object/rows.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
 import { blobKey, deleteBlobs } from "../storage/blobs.ts"
@@ -22,6 +30,22 @@ type ShareStub = DurableObjectStub<ShareObject>
  */
 const PIECE_BYTES = 4 * 1024 * 1024
 const PIECE_ROWS = 2000
+
+/**
+ * Items to redact are scanned together, up to about this much JSON (the rules' cost is mostly per pass, see
+ * `redactItems`), before they go on to the piece.
+ */
+const REDACT_PASS_BYTES = 1024 * 1024
+const REDACT_PASS_ITEMS = 500
+
+/**
+ * How a sync's items are applied (see `ShareService.applyOptions`): `redact`, the server's own redaction for clients
+ * that do not redact; `quota`, what a share created without a token may hold (its object applies it to such a share
+ * only); `throttle`, the anonymous sync rate, taken once per sync (again only for such a share).
+ */
+export type ApplyOptions = { redact: boolean; quota: ShareQuota; throttle?: SyncThrottle }
+
+type Held = { index: number; type: string | undefined; item: SyncData }
 
 function addCost(total: SyncCost, more: SyncCost): SyncCost {
   return {
@@ -60,6 +84,9 @@ export class SyncApplier {
   #pieceBytes = 0
   #spilled: string[] = []
   #refused: RefusedItem[] = []
+  readonly #options: ApplyOptions
+  #held: Held[] = []
+  #heldBytes = 0
   #applied = 0
   #sent = false
   #duplicate: SyncResult | undefined
@@ -70,8 +97,10 @@ export class SyncApplier {
     stub: ShareStub,
     bucket: R2Bucket,
     share: { id: string; secret: string; sessionID: string },
+    options: ApplyOptions,
     batchID?: string,
   ) {
+    this.#options = options
     this.#stub = stub
     this.#bucket = bucket
     this.#shareID = share.id
@@ -81,10 +110,19 @@ export class SyncApplier {
     this.#now = Date.now()
   }
 
-  /** Check the secret (404 / 403 before anything is read or written), then take items. */
-  static async open(stub: ShareStub, bucket: R2Bucket, shareID: string, secret: string, batchID?: string) {
-    const share = unwrap(await stub.verify({ shareID, secret }))
-    return new SyncApplier(stub, bucket, { id: shareID, secret, sessionID: share.sessionID }, batchID)
+  /**
+   * Check the secret (404 / 403 / 410 before anything is read or written) and, for an anonymous share, the sync rate
+   * (429), then take items.
+   */
+  static async open(
+    stub: ShareStub,
+    bucket: R2Bucket,
+    target: { shareID: string; secret: string; batchID?: string },
+    options: ApplyOptions,
+  ) {
+    const { shareID, secret, batchID } = target
+    const share = unwrap(await stub.verify({ shareID, secret, throttle: options.throttle }))
+    return new SyncApplier(stub, bucket, { id: shareID, secret, sessionID: share.sessionID }, options, batchID)
   }
 
   /**
@@ -124,8 +162,29 @@ export class SyncApplier {
         `belongs to session ${owner}, not to this share's ${this.#sessionID}`,
       )
     }
-    const rows = await rowsOf(item, (text) => this.#data(text))
-    if (typeof rows === "string") return this.refuse(index, type, "payload_too_large", rows)
+    if (!this.#options.redact) return this.#place({ index, type, item })
+    this.#held.push({ index, type, item })
+    this.#heldBytes += bytes
+    if (this.#heldBytes >= REDACT_PASS_BYTES || this.#held.length >= REDACT_PASS_ITEMS) await this.#redactHeld()
+  }
+
+  /** The held items with the secrets in them replaced (values never kept, counts not reported), placed in order. */
+  async #redactHeld(): Promise<void> {
+    const held = this.#held
+    this.#held = []
+    this.#heldBytes = 0
+    if (held.length === 0) return
+    const redacted = redactItems(held.map((entry) => entry.item)).items
+    for (const [position, entry] of held.entries()) {
+      await this.#place({ ...entry, item: redacted[position] ?? entry.item })
+    }
+  }
+
+  /** A valid item turned into rows for the next piece, or refused (a row it cannot be stored as). */
+  async #place(entry: Held): Promise<void> {
+    if (this.#duplicate !== undefined) return
+    const rows = await rowsOf(entry.item, (text) => this.#data(text))
+    if (typeof rows === "string") return this.refuse(entry.index, entry.type, "payload_too_large", rows)
     this.#rows.push(...rows.writes)
     this.#pieceBytes += rows.bytes
     this.#applied += 1
@@ -134,6 +193,9 @@ export class SyncApplier {
 
   /** Send what is left as the last piece and answer for the whole sync. */
   async finish(): Promise<SyncResult> {
+    await this.#redactHeld()
+    // Items refused when they were placed (after redaction) come after ones refused on arrival: report in body order.
+    this.#refused.sort((a, b) => a.index - b.index)
     if (this.#duplicate === undefined) await this.#send({ applied: this.#applied, refused: this.#refused })
     const duplicate: SyncResult | undefined = this.#duplicate
     if (duplicate !== undefined) return { ...duplicate, applied: 0, duplicate: true, refused: [] }
@@ -164,6 +226,7 @@ export class SyncApplier {
       first: !this.#sent,
       last,
       batchID: this.#batchID,
+      quota: this.#options.quota,
     })
     if (!outcome.ok) await this.#forget(spilled)
     const piece = unwrap(outcome)
@@ -189,6 +252,6 @@ export class SyncApplier {
     await this.#bucket.put(key, text, { httpMetadata: { contentType: "application/json" } })
     this.#spilled.push(key)
     // Only the reference travels to the Durable Object.
-    return { blob: key }
+    return { blob: key, chars: text.length }
   }
 }

@@ -1,7 +1,7 @@
 import { BatchIdSchema, LIMITS, SecretSchema, ShareError, type SyncResult } from "@cloudsession/protocol"
 import { utf8Bytes } from "../share-object/row-writes.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
-import { SyncApplier } from "./sync-applier.ts"
+import { type ApplyOptions, SyncApplier } from "./sync-applier.ts"
 import { type BodyEvent, readSyncBody } from "./sync-body.ts"
 import { parseOrThrow } from "./validate.ts"
 
@@ -43,6 +43,7 @@ export async function syncFromStream(
   shareID: string,
   body: ReadableStream<Uint8Array> | null,
   limits: StreamLimits,
+  options: ApplyOptions,
 ): Promise<SyncResult> {
   if (body === null) throw new ShareError("bad_request", "request body is not valid JSON")
   const fields = new Map<string, string>()
@@ -52,7 +53,8 @@ export async function syncFromStream(
   const open = async () => {
     const secret = parseOrThrow(SecretSchema, fields.get("secret"), "request.secret")
     const batchID = fields.get("batchID")
-    return SyncApplier.open(stub, bucket, shareID, secret, batchID === undefined ? undefined : batchIdOf(batchID))
+    const target = { shareID, secret, batchID: batchID === undefined ? undefined : batchIdOf(batchID) }
+    return SyncApplier.open(stub, bucket, target, options)
   }
   const events = readSyncBody(body, {
     listKey: "data",

@@ -1,6 +1,7 @@
 import { RPC_LIMITS, rpcMessageLimit } from "@cloudsession/protocol"
 import type { Env } from "../env.ts"
 import { limitsOf } from "./limits.ts"
+import { rpcSessionMaxMs } from "./privacy.ts"
 import { positiveInt } from "./values.ts"
 
 /** How long an idle socket may stay open at most, whatever a deployment sets. */
@@ -11,6 +12,11 @@ export type RpcLimits = {
   maxMessageBytes: number
   /** Milliseconds without a message from the client before the socket is closed. */
   idleTimeoutMs: number
+  /**
+   * Milliseconds a socket lives at most; then its client reconnects and shows its token again, so a token removed
+   * from RPC_TOKENS stops working within this time (a deployment's secrets reach only new connections).
+   */
+  sessionMaxMs: number
 }
 
 /**
@@ -23,5 +29,6 @@ export function rpcLimitsOf(env: Env): RpcLimits {
   return {
     maxMessageBytes: positiveInt(env.RPC_MAX_MESSAGE_BYTES, defaultMessageBytes, defaultMessageBytes),
     idleTimeoutMs: idleSeconds * 1000,
+    sessionMaxMs: rpcSessionMaxMs(env),
   }
 }

@@ -7,7 +7,14 @@ import {
   type SyncData,
   type SyncResult,
 } from "@cloudsession/protocol"
+import type { Rate } from "../settings/privacy.ts"
 import type { RowData, RowWrite } from "./rows.ts"
+
+/** What a share created without a token may hold: JSON characters of its rows, and rows. */
+export type ShareQuota = { maxBytes: number; maxItems: number }
+
+/** The anonymous sync rate: one sync from `client`, counted against its rate and everyone's. */
+export type SyncThrottle = { client: string; perClient: Rate; global: Rate }
 
 /** One piece of a sync, as the Worker hands it to the share's Durable Object (see `SyncApplier`). */
 export type PieceInput = {
@@ -20,6 +27,8 @@ export type PieceInput = {
   /** The batch's last piece: records the batch id with the batch's whole result. */
   last?: { applied: number; refused: RefusedItem[] }
   batchID?: string
+  /** Applied when the share was created without a token: a piece that would take it past this is refused whole. */
+  quota?: ShareQuota
 }
 
 export type PieceResult = {

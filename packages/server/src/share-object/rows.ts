@@ -14,12 +14,20 @@ export type ShareRow = {
   part_count: number
   diff_count: number
   model_count: number
+  expires_at: number | null
+  listed: number
+  anonymous: number
+  previous_secret_hash: string | null
+  stored_bytes: number
 }
 
 export type DataRow = { data: string | null; blob: string | null }
 
-/** A stored row's JSON: inline text, or the R2 key it was put under (too big for a SQLite row, see `maxInlineRowBytes`). */
-export type RowData = { text: string } | { blob: string }
+/**
+ * A stored row's JSON: inline text, or the R2 key it was put under (too big for a SQLite row, see `maxInlineRowBytes`)
+ * with its size in JSON characters (kept in the row, so the share's size is known without reading R2).
+ */
+export type RowData = { text: string } | { blob: string; chars: number }
 
 /** What a sync writes, already encoded by the Worker: the Durable Object only stores it. */
 export type RowWrite =

@@ -1,6 +1,5 @@
-import type { MeteredSql } from "../storage/metered-sql.ts"
 import type { Migration, Schema } from "../storage/migrations.ts"
-import { tableExists } from "../storage/migrations.ts"
+import { columnExists, tableExists } from "../storage/migrations.ts"
 
 /**
  * SQLite schema of one share's Durable Object, as numbered steps (see `Migration`: a released step is never edited).
@@ -100,17 +99,46 @@ const MIGRATIONS: readonly Migration[] = [
       "UPDATE part SET created_version = version",
     ],
   },
+  {
+    // What a share's life needs. `expires_at` (ms, NULL: never): when its alarm deletes it. `listed`: the server's
+    // owner put it on the public listing. `anonymous`: created without a token, so its quotas apply.
+    // `stored_bytes`: JSON characters of its rows, kept as they change (counted once here for older shares).
+    // `previous_secret_hash`: the secret before the owner rotated it, so its holder can be told why it fails.
+    // `blob_chars` (message, part, diff): the size of a row's JSON put in R2 (step 3), so the share's size is kept
+    // without reading R2; rows put there before this step count 0.
+    step: 5,
+    statements: [
+      "ALTER TABLE share ADD COLUMN expires_at INTEGER",
+      "ALTER TABLE share ADD COLUMN listed INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE share ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE share ADD COLUMN previous_secret_hash TEXT",
+      "ALTER TABLE share ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE message ADD COLUMN blob_chars INTEGER",
+      "ALTER TABLE part ADD COLUMN blob_chars INTEGER",
+      "ALTER TABLE diff ADD COLUMN blob_chars INTEGER",
+      `UPDATE share SET stored_bytes = length(session)
+        + (SELECT coalesce(sum(length(data)), 0) FROM message) + (SELECT coalesce(sum(length(data)), 0) FROM part)
+        + (SELECT coalesce(sum(length(data)), 0) FROM diff) + (SELECT coalesce(sum(length(data)), 0) FROM model)`,
+    ],
+  },
 ]
 
-function hasColumn(sql: MeteredSql, table: string, column: string): boolean {
-  return sql.all<{ name: string }>(`PRAGMA table_info(${table})`).some((row) => row.name === column)
-}
+/**
+ * What a deleted share leaves in its object: when it went and why, so every route can answer 410 Gone rather than
+ * 404, and nothing of what it held. Made after the storage was wiped, outside the steps above (no other table
+ * comes back).
+ */
+export const TOMBSTONE_STATEMENT = `CREATE TABLE IF NOT EXISTS tombstone (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  deleted_at INTEGER NOT NULL,
+  reason TEXT NOT NULL
+)`
 
 export const SHARE_SCHEMA: Schema = {
   migrations: MIGRATIONS,
   // Before the ledger, tables were created from one list edited in place: step 2's column was added to it.
   unrecorded: (sql) => {
     if (!tableExists(sql, "share")) return 0
-    return hasColumn(sql, "share", "diff_version") ? 2 : 1
+    return columnExists(sql, "share", "diff_version") ? 2 : 1
   },
 }

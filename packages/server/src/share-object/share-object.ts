@@ -3,11 +3,12 @@ import type { SessionIndex, SyncResult } from "@cloudsession/protocol"
 import { digestMatchesHex, hexDigestsEqual, sha256Bytes, sha256Hex } from "../crypto/crypto.ts"
 import type { Env } from "../env.ts"
 import { ListingPublisher } from "../listing/publisher.ts"
+import { takeAnonymous } from "../quota/anonymous.ts"
 import { deleteShareBlobs } from "../storage/blobs.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
-import { errorJson, failure, type Outcome, success } from "./outcome.ts"
-import { type PieceInput, type PieceResult, rowsOf } from "./row-writes.ts"
+import { errorJson, failure, type Outcome, refusedFor, success } from "./outcome.ts"
+import { type PieceInput, type PieceResult, rowsOf, type ShareQuota, type SyncThrottle } from "./row-writes.ts"
 import type { ShareRow, StoredRow } from "./rows.ts"
 import {
   type FirstRead,
@@ -26,12 +27,53 @@ export type CreateInput = {
   sessionID: string
   secretHash: string
   now: number
+  /** When the share deletes itself (ms); absent: never. */
+  expiresAt?: number
+  /** Created without a token: the anonymous quotas apply to it for the rest of its life. */
+  anonymous?: boolean
 }
+
+/** Why a share went, kept in its tombstone and said in its 410. */
+export type DeletionReason = "deleted" | "deleted by the server's owner" | "expired"
 
 /** Placeholder inside a transaction: the real cost is taken once it committed. */
 const NO_COST = { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 }
 
 export type AuthInput = { shareID: string; secret: string }
+
+/** Thrown inside a write transaction to roll it back: the piece would take an anonymous share over its quota. */
+class OverQuota extends Error {}
+
+type Size = { storedBytes: number; itemCount: number }
+
+/**
+ * Refuse a piece that takes the share past its quota. One that does not make it bigger passes even over it (a quota
+ * lowered since, rows counted late), so the share can always be updated in place or shrunk.
+ */
+function quotaCheck(quota: ShareQuota | undefined, before: Size, after: Size): void {
+  if (quota === undefined) return
+  if (after.storedBytes > quota.maxBytes && after.storedBytes > before.storedBytes) {
+    throw new OverQuota(`a share created without a token holds at most ${quota.maxBytes} bytes`)
+  }
+  if (after.itemCount > quota.maxItems && after.itemCount > before.itemCount) {
+    throw new OverQuota(`a share created without a token holds at most ${quota.maxItems} items`)
+  }
+}
+
+function sizeOf(header: ShareRow): Size {
+  const itemCount = header.message_count + header.part_count + header.diff_count + header.model_count
+  return { storedBytes: header.stored_bytes, itemCount }
+}
+
+/** A transaction that may be rolled back by `OverQuota`: its outcome, or the 413 the quota gives. */
+function withinQuota<T>(run: () => Outcome<T>): Outcome<T> {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof OverQuota) return failure("payload_too_large", error.message)
+    throw error
+  }
+}
 
 /**
  * One share: its single writer (every sync is a SQLite transaction inside this object, so concurrent syncs
@@ -64,6 +106,8 @@ export class ShareObject extends DurableObject<Env> {
    * anything else is a conflict and changes nothing.
    */
   async create(input: CreateInput): Promise<Outcome<SyncResult>> {
+    const gone = this.goneOutcome<SyncResult>()
+    if (gone !== undefined) return gone
     const existing = await this.load(input.shareID)
     if (existing !== undefined) return this.replayedCreate(existing, input)
     const session = { id: input.sessionID, title: "", directory: "", time: { created: input.now, updated: input.now } }
@@ -80,6 +124,8 @@ export class ShareObject extends DurableObject<Env> {
         createdAt: input.now,
         lastUpdated: input.now,
         syncCount: 0,
+        expiresAt: input.expiresAt,
+        anonymous: input.anonymous,
       })
       return success({
         success: true,
@@ -93,6 +139,7 @@ export class ShareObject extends DurableObject<Env> {
     })
     if (!outcome.ok || outcome.value.duplicate) return outcome
     const result = { ...outcome.value, cost: this.sql.takeCost() }
+    await this.armExpiry()
     await this.listing.publishPromptly()
     return success(result)
   }
@@ -117,38 +164,44 @@ export class ShareObject extends DurableObject<Env> {
    * secret was checked, or not at all. The first piece of a batch whose id was applied before answers as a duplicate.
    */
   async applyPiece(input: PieceInput): Promise<Outcome<PieceResult>> {
-    if ((await this.load(input.shareID)) === undefined) return failure("not_found", "share not found")
+    const loaded = await this.load(input.shareID)
+    if (loaded === undefined) return this.missing()
+    const quota = loaded.anonymous === 1 ? input.quota : undefined
     const presented = await sha256Bytes(input.secret)
     this.sql.takeCost()
     let firstSync = false
-    const outcome = this.ctx.storage.transactionSync((): Outcome<PieceResult> => {
-      const header = this.authorized(input.shareID, presented)
-      if (!header.ok) return header
-      // A sync in which every item was refused changes nothing (no new version for viewers to fetch).
-      if (input.first && input.last?.applied === 0 && input.rows.length === 0) {
-        const unchanged = { syncCount: header.value.sync_count, version: header.value.version, replaced: [] }
-        return success({ ...unchanged, duplicate: false, unchanged: true, cost: NO_COST })
-      }
-      const seen = input.first && input.batchID !== undefined ? this.store.findBatch(input.batchID) : undefined
-      if (seen !== undefined) {
-        const piece = { syncCount: seen.syncCount, version: seen.version, replaced: [], cost: NO_COST }
-        return success({ ...piece, duplicate: true, recorded: seen })
-      }
-      firstSync = header.value.sync_count === 0
-      const applied = this.store.applyRows(header.value, input.rows, input.now, input.first)
-      if (input.last !== undefined && input.batchID !== undefined) {
-        this.store.recordBatch(input.batchID, {
-          success: true,
-          syncCount: applied.syncCount,
-          version: applied.version,
-          applied: input.last.applied,
-          refused: input.last.refused,
-          duplicate: false,
-          cost: NO_COST,
-        })
-      }
-      return success({ ...applied, duplicate: false, cost: NO_COST })
-    })
+    const outcome = withinQuota(() =>
+      this.ctx.storage.transactionSync((): Outcome<PieceResult> => {
+        const header = this.authorized(input.shareID, presented)
+        if (!header.ok) return header
+        // A sync in which every item was refused changes nothing (no new version for viewers to fetch).
+        if (input.first && input.last?.applied === 0 && input.rows.length === 0) {
+          const unchanged = { syncCount: header.value.sync_count, version: header.value.version, replaced: [] }
+          return success({ ...unchanged, duplicate: false, unchanged: true, cost: NO_COST })
+        }
+        const seen = input.first && input.batchID !== undefined ? this.store.findBatch(input.batchID) : undefined
+        if (seen !== undefined) {
+          const piece = { syncCount: seen.syncCount, version: seen.version, replaced: [], cost: NO_COST }
+          return success({ ...piece, duplicate: true, recorded: seen })
+        }
+        firstSync = header.value.sync_count === 0
+        const applied = this.store.applyRows(header.value, input.rows, input.now, input.first)
+        quotaCheck(quota, sizeOf(header.value), applied)
+        if (input.last !== undefined && input.batchID !== undefined) {
+          this.store.recordBatch(input.batchID, {
+            success: true,
+            syncCount: applied.syncCount,
+            version: applied.version,
+            applied: input.last.applied,
+            refused: input.last.refused,
+            duplicate: false,
+            cost: NO_COST,
+          })
+        }
+        const { version, syncCount, replaced } = applied
+        return success({ version, syncCount, replaced, duplicate: false, cost: NO_COST })
+      }),
+    )
     if (!outcome.ok) return outcome
     const result = { ...outcome.value, cost: this.sql.takeCost() }
     if (result.duplicate || result.unchanged === true) return success(result)
@@ -162,15 +215,117 @@ export class ShareObject extends DurableObject<Env> {
   async remove(input: AuthInput): Promise<Outcome<{ success: true; sessionID: string }>> {
     const header = await this.authorize(input)
     if (!header.ok) return header
-    // The legacy blob goes first: were it left, the next access would import the share again.
-    await this.env.SESSIONS_STORE.delete(legacyBlobKey(input.shareID))
-    await deleteShareBlobs(this.env.SESSIONS_STORE, input.shareID)
-    await this.ctx.storage.deleteAll()
-    // No tables are recreated: a deleted share's object keeps no storage, like one that never existed.
-    this.store.forget()
-    this.viewers.closeAll("share deleted")
-    await this.listing.unpublish(input.shareID)
+    await this.destroy(input.shareID, "deleted")
     return success({ success: true, sessionID: header.value.session_id })
+  }
+
+  /** The server's owner deletes a share; no secret needed (the owner's token was checked in front). */
+  async ownerRemove(input: { shareID: string }): Promise<Outcome<{ success: true; sessionID: string }>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    await this.destroy(input.shareID, "deleted by the server's owner")
+    return success({ success: true, sessionID: header.session_id })
+  }
+
+  /**
+   * The server's owner replaces a share's secret (one the store lost, or one that leaked). The holder of the old
+   * one is told, on its next sync or delete, that the owner rotated it.
+   */
+  async rotateSecret(input: { shareID: string; secretHash: string }): Promise<Outcome<SessionIndex>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    this.store.rotateSecret(input.secretHash)
+    this.sql.takeCost()
+    return this.entryNow()
+  }
+
+  /** The server's owner sets (a time in ms) or clears (null) the moment the share deletes itself. */
+  async setExpiry(input: { shareID: string; expiresAt: number | null }): Promise<Outcome<SessionIndex>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    this.store.setExpiry(input.expiresAt)
+    this.sql.takeCost()
+    await this.armExpiry()
+    await this.listing.publishPromptly()
+    return this.entryNow()
+  }
+
+  /** The server's owner puts the share on the public listing, or takes it off. */
+  async setListed(input: { shareID: string; listed: boolean }): Promise<Outcome<SessionIndex>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    this.store.setListed(input.listed)
+    this.sql.takeCost()
+    await this.listing.publishPromptly()
+    return this.entryNow()
+  }
+
+  private entryNow(): Outcome<SessionIndex> {
+    const header = this.store.header()
+    return header === undefined ? this.missing() : success(indexEntryOf(header))
+  }
+
+  /**
+   * A create whose initial data failed (see `ShareService.create`): the share goes as if it had never been made, with
+   * no tombstone, so the same create (same key) may be sent again.
+   */
+  async discard(input: AuthInput): Promise<Outcome<{ success: true }>> {
+    const header = await this.authorize(input)
+    if (!header.ok) return header
+    await this.wipe(input.shareID)
+    return success({ success: true })
+  }
+
+  /**
+   * Delete everything the share stored (rows, its R2 objects, its listing entries) and keep only a tombstone, so
+   * every route answers 410 Gone from now on; its viewers' sockets are closed. The tables go and the tombstone comes
+   * with nothing awaited in between that would let another request in (storage calls hold the object's input gate):
+   * a sync racing the delete lands before it, and is wiped, or is answered 410, never 404.
+   */
+  private async destroy(shareID: string, reason: DeletionReason): Promise<void> {
+    await this.ctx.storage.deleteAll()
+    this.store.forget()
+    this.store.bury(Date.now(), reason)
+    this.viewers.closeAll("share deleted")
+    await this.removeElsewhere(shareID)
+  }
+
+  /** The share goes without a tombstone, as if it had never been made (see `discard`). */
+  private async wipe(shareID: string): Promise<void> {
+    await this.ctx.storage.deleteAll()
+    this.store.forget()
+    await this.removeElsewhere(shareID)
+  }
+
+  /**
+   * What the share has outside its object: the seed-era blob (a tombstone keeps `load` from importing it again
+   * meanwhile), its rows' R2 objects (a sync's piece refused from now on deletes those it had just put there), and
+   * its listing entries.
+   */
+  private async removeElsewhere(shareID: string): Promise<void> {
+    await this.env.SESSIONS_STORE.delete(legacyBlobKey(shareID))
+    await deleteShareBlobs(this.env.SESSIONS_STORE, shareID)
+    await this.listing.unpublish(shareID)
+  }
+
+  /** 410 for a share that was here and went, 404 for one that never was. */
+  private missing<T>(): Outcome<T> {
+    return this.goneOutcome<T>() ?? failure("not_found", "share not found")
+  }
+
+  private goneOutcome<T>(): Outcome<T> | undefined {
+    const tombstone = this.store.tombstone()
+    if (tombstone === undefined) return undefined
+    const when = new Date(tombstone.deletedAt).toISOString()
+    return failure("gone", `this share was ${tombstone.reason} (${when}); it is not coming back`)
+  }
+
+  /** The alarm covers the expiry too: set it for the deadline unless an earlier wake-up is already due. */
+  private async armExpiry(): Promise<void> {
+    const expiresAt = this.store.header()?.expires_at ?? null
+    if (expiresAt === null) return
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > expiresAt) await this.ctx.storage.setAlarm(expiresAt)
   }
 
   /**
@@ -179,7 +334,7 @@ export class ShareObject extends DurableObject<Env> {
    */
   async readHead(input: { shareID: string; since?: number; maxBytes: number }): Promise<Outcome<FirstRead>> {
     const header = await this.load(input.shareID)
-    if (header === undefined) return failure("not_found", "share not found")
+    if (header === undefined) return this.missing()
     const since = input.since ?? -1
     return success({
       ...this.store.head(header, since),
@@ -197,7 +352,7 @@ export class ShareObject extends DurableObject<Env> {
     maxBytes: number
   }): Promise<Outcome<RowsPage>> {
     const header = await this.load(input.shareID)
-    if (header === undefined) return failure("not_found", "share not found")
+    if (header === undefined) return this.missing()
     return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes))
   }
 
@@ -207,7 +362,7 @@ export class ShareObject extends DurableObject<Env> {
    */
   async readWindow(input: { shareID: string } & WindowRequest): Promise<Outcome<SnapshotHead & WindowRows>> {
     const header = await this.load(input.shareID)
-    if (header === undefined) return failure("not_found", "share not found")
+    if (header === undefined) return this.missing()
     const rows = this.windows.read(input)
     this.sql.takeCost()
     return success({ ...this.store.head(header), ...rows })
@@ -219,7 +374,7 @@ export class ShareObject extends DurableObject<Env> {
     partID: string
   }): Promise<Outcome<SnapshotHead & { part: StoredRow; message?: StoredRow }>> {
     const header = await this.load(input.shareID)
-    if (header === undefined) return failure("not_found", "share not found")
+    if (header === undefined) return this.missing()
     const part = this.store.part(input.partID)
     if (part === undefined) return failure("not_found", "part not found")
     return success({ ...this.store.head(header), ...part })
@@ -227,26 +382,51 @@ export class ShareObject extends DurableObject<Env> {
 
   async metadata(input: { shareID: string }): Promise<Outcome<SessionIndex>> {
     const header = await this.load(input.shareID)
-    if (header === undefined) return failure("not_found", "share not found")
+    if (header === undefined) return this.missing()
     return success(indexEntryOf(header))
   }
 
-  /** Check the secret of a share, for callers (the RPC `openShare`) that hand out a capability bound to it. */
-  async verify(input: AuthInput): Promise<Outcome<SessionIndex>> {
+  /**
+   * Check the secret of a share, for callers (the RPC `openShare`, a sync before its first piece) that act on it with
+   * the secret. With `throttle` (a sync from anyone but a token holder), a share created without a token also takes
+   * one sync from the anonymous rate: past it, a 429 and nothing is applied.
+   */
+  async verify(input: AuthInput & { throttle?: SyncThrottle }): Promise<Outcome<SessionIndex>> {
     const header = await this.authorize(input)
     if (!header.ok) return header
+    if (input.throttle !== undefined && header.value.anonymous === 1) {
+      const { client, perClient, global } = input.throttle
+      const decision = await takeAnonymous(this.env, "sync", client, { perClient, global })
+      if (!decision.ok) {
+        return refusedFor("syncs of shares created without a token are coming too fast", decision.retryAfterSeconds)
+      }
+    }
     return success(indexEntryOf(header.value))
   }
 
   override async fetch(request: Request): Promise<Response> {
     const shareID = new URL(request.url).searchParams.get("share") ?? ""
     const header = await this.load(shareID)
-    if (header === undefined) return errorJson("not_found", "share not found")
+    if (header === undefined) {
+      const refused = this.missing<never>()
+      return refused.ok ? errorJson("not_found", "share not found") : errorJson(refused.code, refused.message)
+    }
     return this.viewers.accept(request, header.version)
   }
 
+  /**
+   * One alarm serves two purposes: the listing write after a burst of syncs, and the share's expiry. At or past the
+   * deadline the share is deleted with everything it stored; otherwise the listing is written and the alarm is set
+   * again for the deadline.
+   */
   override async alarm(): Promise<void> {
+    const header = this.store.header()
+    if (header?.expires_at !== null && header?.expires_at !== undefined && header.expires_at <= Date.now()) {
+      await this.destroy(header.id, "expired")
+      return
+    }
     await this.listing.onAlarm()
+    await this.armExpiry()
   }
 
   override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -258,22 +438,30 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   private async authorize(input: AuthInput): Promise<Outcome<ShareRow>> {
-    if ((await this.load(input.shareID)) === undefined) return failure("not_found", "share not found")
+    if ((await this.load(input.shareID)) === undefined) return this.missing()
     return this.authorized(input.shareID, await sha256Bytes(input.secret))
   }
 
   /** Synchronous secret check against the current header, for use inside a write transaction. */
   private authorized(shareID: string, presented: ArrayBuffer): Outcome<ShareRow> {
     const header = this.store.header()
-    if (header === undefined || header.id !== shareID) return failure("not_found", "share not found")
-    if (!digestMatchesHex(presented, header.secret_hash)) return failure("forbidden", "invalid secret for this share")
-    return success(header)
+    if (header === undefined || header.id !== shareID) return this.missing()
+    if (digestMatchesHex(presented, header.secret_hash)) return success(header)
+    if (header.previous_secret_hash !== null && digestMatchesHex(presented, header.previous_secret_hash)) {
+      return failure(
+        "forbidden",
+        "the server's owner replaced this share's secret: the one this client holds no longer works (ask the owner for the new one, or share the session again)",
+      )
+    }
+    return failure("forbidden", "invalid secret for this share")
   }
 
   /** The share's header, importing a seed-layout blob from R2 the first time an old share is touched. */
   private async load(shareID: string): Promise<ShareRow | undefined> {
     const header = this.store.header()
     if (header !== undefined) return header.id === shareID ? header : undefined
+    // A deleted share is never imported again, even while its seed-era blob is still being deleted.
+    if (this.store.tombstone() !== undefined) return undefined
     this.importing ??= this.importLegacy(shareID).finally(() => {
       this.importing = undefined
     })

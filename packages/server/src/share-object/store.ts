@@ -2,7 +2,7 @@ import { LIMITS, type Session, type SessionIndex, type ShareSnapshot, type SyncR
 import type { MeteredSql } from "../storage/metered-sql.ts"
 import { migrate, tableExists } from "../storage/migrations.ts"
 import type { DataRow, RowData, RowWrite, ShareRow, StoredRow } from "./rows.ts"
-import { SHARE_SCHEMA } from "./schema.ts"
+import { SHARE_SCHEMA, TOMBSTONE_STATEMENT } from "./schema.ts"
 
 export type NewShare = {
   id: string
@@ -12,7 +12,27 @@ export type NewShare = {
   createdAt: number
   lastUpdated: number
   syncCount: number
+  expiresAt?: number
+  anonymous?: boolean
 }
+
+/** What a deleted share leaves behind (see `TOMBSTONE_STATEMENT`). */
+export type Tombstone = { deletedAt: number; reason: string }
+
+/**
+ * A piece applied: the share's new version and sync count, its size afterwards (for the quotas), and the R2 keys of
+ * row data it replaced.
+ */
+export type Applied = { version: number; syncCount: number; storedBytes: number; itemCount: number; replaced: string[] }
+
+/** What one row write changed: 1 when the row is new (for the counters), and the share's growth in JSON characters. */
+type Written = { added: number; grew: number }
+
+/**
+ * A stored row's size in JSON characters: inline text, or the size its R2 object was written with (`blob_chars`,
+ * NULL for a row put in R2 before that column existed: counted as 0).
+ */
+const ROW_CHARS = "coalesce(length(data), blob_chars, 0)"
 
 /** Rows fetched per query while a page fills up. */
 const PAGE_QUERY_ROWS = 256
@@ -35,7 +55,7 @@ export type SnapshotHead = {
 /** A head with the first page of messages and of parts: what one call to the Durable Object reads. */
 export type FirstRead = SnapshotHead & { messages: RowsPage; parts: RowsPage }
 
-type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "model_count">
+type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "model_count" | "stored_bytes">
 
 /**
  * All SQL of one share. Synchronous on purpose: the Durable Object runs it inside `transactionSync`, so a batch is
@@ -65,6 +85,34 @@ export class ShareStore {
     this.ready = true
   }
 
+  /** The tombstone of a deleted share, if this object held one. */
+  tombstone(): Tombstone | undefined {
+    if (this.ready || !tableExists(this.sql, "tombstone")) return undefined
+    const row = this.sql.first<{ deleted_at: number; reason: string }>("SELECT deleted_at, reason FROM tombstone")
+    return row === undefined ? undefined : { deletedAt: row.deleted_at, reason: row.reason }
+  }
+
+  /** After the storage was wiped: remember only that a share was here and why it went. */
+  bury(now: number, reason: string): void {
+    this.sql.run(TOMBSTONE_STATEMENT)
+    this.sql.run("INSERT OR REPLACE INTO tombstone (singleton, deleted_at, reason) VALUES (1, ?, ?)", now, reason)
+    this.sql.takeCost()
+  }
+
+  /** The owner's changes to a share's life: each one statement on the header. */
+  setExpiry(expiresAt: number | null): void {
+    this.sql.run("UPDATE share SET expires_at = ? WHERE singleton = 1", expiresAt)
+  }
+
+  setListed(listed: boolean): void {
+    this.sql.run("UPDATE share SET listed = ? WHERE singleton = 1", listed ? 1 : 0)
+  }
+
+  /** A new secret; the old one's digest is kept so its holder can be told why it no longer works. */
+  rotateSecret(secretHash: string): void {
+    this.sql.run("UPDATE share SET previous_secret_hash = secret_hash, secret_hash = ? WHERE singleton = 1", secretHash)
+  }
+
   /** The object's storage was wiped (share deleted): it has no tables any more. */
   forget(): void {
     this.ready = false
@@ -78,13 +126,17 @@ export class ShareStore {
   insertHeader(share: NewShare): ShareRow {
     return this.sql.one<ShareRow>(
       `INSERT INTO share (singleton, id, session_id, secret_hash, created_at, last_updated, sync_count, version,
-        session, session_version) VALUES (1, ?, ?, ?, ?, ?, ?, 0, ?, 0) RETURNING *`,
+        session, session_version, expires_at, anonymous, stored_bytes)
+        VALUES (1, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, length(?)) RETURNING *`,
       share.id,
       share.sessionID,
       share.secretHash,
       share.createdAt,
       share.lastUpdated,
       share.syncCount,
+      JSON.stringify(share.session),
+      share.expiresAt ?? null,
+      share.anonymous === true ? 1 : 0,
       JSON.stringify(share.session),
     )
   }
@@ -104,21 +156,16 @@ export class ShareStore {
 
   /**
    * Apply one piece of a sync on top of `header` (read in the same transaction) as the next version: upserts keyed by
-   * id, counters kept incrementally. Returns the new version and sync count, and the R2 keys of row data it replaced.
-   * Callers wrap this in a transaction.
+   * id, counters (and the share's size) kept incrementally. Callers wrap this in a transaction.
    */
-  applyRows(
-    header: ShareRow,
-    rows: RowWrite[],
-    now: number,
-    bumpSyncCount: boolean,
-  ): { version: number; syncCount: number; replaced: string[] } {
+  applyRows(header: ShareRow, rows: RowWrite[], now: number, bumpSyncCount: boolean): Applied {
     const version = header.version + 1
     const counts: Counts = {
       message_count: header.message_count,
       part_count: header.part_count,
       diff_count: header.diff_count,
       model_count: header.model_count,
+      stored_bytes: header.stored_bytes,
     }
     const replaced: string[] = []
     const sessionVersion = rows.some((row) => row.table === "session") ? version : header.session_version
@@ -128,10 +175,12 @@ export class ShareStore {
       header.session,
     )
     for (const row of rows) this.applyRow(row, version, counts, replaced)
+    counts.stored_bytes += session.length - header.session.length
     const syncCount = header.sync_count + (bumpSyncCount ? 1 : 0)
     this.sql.run(
       `UPDATE share SET version = ?, last_updated = ?, sync_count = ?, session = ?, session_version = ?,
-        diff_version = ?, message_count = ?, part_count = ?, diff_count = ?, model_count = ? WHERE singleton = 1`,
+        diff_version = ?, message_count = ?, part_count = ?, diff_count = ?, model_count = ?, stored_bytes = ?
+        WHERE singleton = 1`,
       version,
       now,
       syncCount,
@@ -142,69 +191,90 @@ export class ShareStore {
       counts.part_count,
       counts.diff_count,
       counts.model_count,
+      counts.stored_bytes,
     )
-    return { version, syncCount, replaced }
+    const itemCount = counts.message_count + counts.part_count + counts.diff_count + counts.model_count
+    return { version, syncCount, storedBytes: counts.stored_bytes, itemCount, replaced }
   }
 
   private applyRow(row: RowWrite, version: number, counts: Counts, replaced: string[]): void {
     switch (row.table) {
       case "session":
         return
-      case "message":
-        counts.message_count += this.upsertMessage(row.key, row.data, version, replaced)
+      case "message": {
+        const written = this.upsertMessage(row.key, row.data, version, replaced)
+        counts.message_count += written.added
+        counts.stored_bytes += written.grew
         return
-      case "part":
-        counts.part_count += this.upsertPart(row.key, row.messageID, row.data, version, replaced)
+      }
+      case "part": {
+        const written = this.upsertPart(row.key, row.messageID, row.data, version, replaced)
+        counts.part_count += written.added
+        counts.stored_bytes += written.grew
         return
-      case "diffs":
-        counts.diff_count = this.replaceDiffs(row.entries, version, replaced)
+      }
+      case "diffs": {
+        const diffs = this.replaceDiffs(row.entries, version, replaced)
+        counts.diff_count = diffs.count
+        counts.stored_bytes += diffs.grew
         return
-      case "model":
-        counts.model_count += this.upsertModel(row.key, row.text, version)
+      }
+      case "model": {
+        const written = this.upsertModel(row.key, row.text, version)
+        counts.model_count += written.added
+        counts.stored_bytes += written.grew
         return
+      }
     }
   }
 
-  /** Insert or replace one message; returns 1 when it is new (for the counters), else 0. */
-  private upsertMessage(id: string, data: RowData, version: number, replaced: string[]): number {
-    const existing = this.sql.first<{ blob: string | null }>("SELECT blob FROM message WHERE id = ?", id)
+  /** Insert or replace one message. */
+  private upsertMessage(id: string, data: RowData, version: number, replaced: string[]): Written {
+    const existing = this.sql.first<{ blob: string | null; size: number }>(
+      `SELECT blob, ${ROW_CHARS} AS size FROM message WHERE id = ?`,
+      id,
+    )
     if (existing?.blob) replaced.push(existing.blob)
     // created_version is set by the insert only: an update keeps the version that first wrote the row (for `?v=`).
     this.sql.run(
-      `INSERT INTO message (id, data, blob, version, created_version) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version`,
+      `INSERT INTO message (id, data, blob, blob_chars, version, created_version) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET data = excluded.data, blob = excluded.blob, blob_chars = excluded.blob_chars,
+          version = excluded.version`,
       id,
       textOf(data),
       blobOf(data),
+      blobCharsOf(data),
       version,
       version,
     )
-    return existing === undefined ? 1 : 0
+    return { added: existing === undefined ? 1 : 0, grew: charsOf(data) - (existing?.size ?? 0) }
   }
 
   /** Parts are keyed by message and id, as OpenCode keys them: the table is that key's own b-tree. */
-  private upsertPart(id: string, messageID: string, data: RowData, version: number, replaced: string[]): number {
-    const existing = this.sql.first<{ blob: string | null }>(
-      "SELECT blob FROM part WHERE message_id = ? AND id = ?",
+  private upsertPart(id: string, messageID: string, data: RowData, version: number, replaced: string[]): Written {
+    const existing = this.sql.first<{ blob: string | null; size: number }>(
+      `SELECT blob, ${ROW_CHARS} AS size FROM part WHERE message_id = ? AND id = ?`,
       messageID,
       id,
     )
     if (existing?.blob) replaced.push(existing.blob)
     this.sql.run(
-      `INSERT INTO part (message_id, id, data, blob, version, created_version) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(message_id, id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version`,
+      `INSERT INTO part (message_id, id, data, blob, blob_chars, version, created_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(message_id, id) DO UPDATE SET data = excluded.data, blob = excluded.blob,
+          blob_chars = excluded.blob_chars, version = excluded.version`,
       messageID,
       id,
       textOf(data),
       blobOf(data),
+      blobCharsOf(data),
       version,
       version,
     )
-    return existing === undefined ? 1 : 0
+    return { added: existing === undefined ? 1 : 0, grew: charsOf(data) - (existing?.size ?? 0) }
   }
 
-  private upsertModel(key: string, text: string, version: number): number {
-    const existed = this.sql.first("SELECT 1 AS hit FROM model WHERE key = ?", key) !== undefined
+  private upsertModel(key: string, text: string, version: number): Written {
+    const before = this.sql.first<{ size: number }>("SELECT length(data) AS size FROM model WHERE key = ?", key)
     this.sql.run(
       `INSERT INTO model (key, data, version) VALUES (?, ?, ?)
         ON CONFLICT(key) DO UPDATE SET data = excluded.data, version = excluded.version`,
@@ -212,7 +282,7 @@ export class ShareStore {
       text,
       version,
     )
-    return existed ? 0 : 1
+    return { added: before === undefined ? 1 : 0, grew: text.length - (before?.size ?? 0) }
   }
 
   /**
@@ -220,21 +290,29 @@ export class ShareStore {
    * replaces the stored set: replaying it cannot duplicate entries, and a reverted file disappears. Cost follows
    * the size of the diff list, not of the session.
    */
-  private replaceDiffs(entries: { key: string; data: RowData }[], version: number, replaced: string[]): number {
+  private replaceDiffs(
+    entries: { key: string; data: RowData }[],
+    version: number,
+    replaced: string[],
+  ): { count: number; grew: number } {
     for (const row of this.sql.all<{ blob: string }>("SELECT blob FROM diff WHERE blob IS NOT NULL")) {
       replaced.push(row.blob)
     }
+    const before = this.sql.one<{ size: number }>(`SELECT coalesce(sum(${ROW_CHARS}), 0) AS size FROM diff`)
     this.sql.run("DELETE FROM diff")
+    let size = 0
     for (const entry of entries) {
+      size += charsOf(entry.data)
       this.sql.run(
-        "INSERT INTO diff (file, data, blob, version) VALUES (?, ?, ?, ?)",
+        "INSERT INTO diff (file, data, blob, blob_chars, version) VALUES (?, ?, ?, ?, ?)",
         entry.key,
         textOf(entry.data),
         blobOf(entry.data),
+        blobCharsOf(entry.data),
         version,
       )
     }
-    return entries.length
+    return { count: entries.length, grew: size - before.size }
   }
 
   /**
@@ -259,6 +337,7 @@ export class ShareStore {
         sessionID: header.session_id,
         version: header.version,
         diffVersion: header.diff_version,
+        ...(header.expires_at === null ? {} : { expiresAt: header.expires_at }),
       },
     }
   }
@@ -335,6 +414,8 @@ export function indexEntryOf(header: ShareRow): SessionIndex {
     lastUpdated: header.last_updated,
     syncCount: header.sync_count,
     createdAt: header.created_at,
+    ...(header.expires_at === null ? {} : { expiresAt: header.expires_at }),
+    ...(header.listed === 1 ? { listed: true } : {}),
   }
 }
 
@@ -344,6 +425,15 @@ function textOf(data: RowData): string | null {
 
 function blobOf(data: RowData): string | null {
   return "blob" in data ? data.blob : null
+}
+
+function blobCharsOf(data: RowData): number | null {
+  return "blob" in data ? data.chars : null
+}
+
+/** A row's JSON characters, wherever it is put. */
+function charsOf(data: RowData): number {
+  return "text" in data ? data.text.length : data.chars
 }
 
 /** A row as read: inline text, or its R2 key (resolved by the Worker that reads the share). */

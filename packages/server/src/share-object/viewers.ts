@@ -1,35 +1,10 @@
+import { clientKey } from "../quota/client-key.ts"
 import { errorJson } from "./outcome.ts"
 
 /** Most live viewers one share accepts; further sockets are refused with 429 rather than slowing everyone. */
 export const MAX_VIEWERS_PER_SHARE = 200
 /** Most viewer sockets one client may hold on a share, so a single client cannot take every slot above. */
 export const MAX_VIEWERS_PER_CLIENT = 20
-
-/** Socket tags are at most 256 characters; a client key never needs more than an IPv6 address. */
-const TAG_LIMIT = 64
-
-/**
- * The client a viewer socket counts against, as a hibernation tag. Behind Cloudflare `CF-Connecting-IP` is the
- * caller's address and cannot be forged by it (wrangler dev fills it in when absent). An IPv6 host usually
- * holds a whole /64, so IPv6 counts by /64 prefix; without the header everyone shares one key.
- */
-export function clientTag(request: Request): string {
-  const ip = (request.headers.get("CF-Connecting-IP") ?? "").trim().toLowerCase()
-  if (!ip.includes(":")) return `client:${ip.slice(0, TAG_LIMIT)}`
-  return `client:${ipv6Prefix(ip).slice(0, TAG_LIMIT)}`
-}
-
-/** The /64 of an IPv6 address, in one canonical spelling (`2001:db8:0:1::/64`). */
-function ipv6Prefix(ip: string): string {
-  // IPv4-mapped (`::ffff:192.0.2.1`): the IPv4 address is the client.
-  if (ip.includes(".")) return ip.slice(ip.lastIndexOf(":") + 1)
-  const [head = "", tail] = ip.split("::")
-  const left = head === "" ? [] : head.split(":")
-  const right = tail === undefined || tail === "" ? [] : tail.split(":")
-  const zeros = Array.from({ length: Math.max(0, 8 - left.length - right.length) }, () => "0")
-  const groups = [...left, ...zeros, ...right].slice(0, 4)
-  return `${groups.map((group) => group.replace(/^0+(?=.)/, "")).join(":")}::/64`
-}
 
 function tooMany(message: string): Response {
   return errorJson("too_many_requests", message)
@@ -55,7 +30,7 @@ export class Viewers {
     }
     if (this.ctx.getWebSockets().length >= MAX_VIEWERS_PER_SHARE) return tooMany("too many viewers on this share")
     // Tagged by client, so counting a client's sockets survives hibernation and needs no bookkeeping of ours.
-    const tag = clientTag(request)
+    const tag = `client:${clientKey(request)}`
     if (this.ctx.getWebSockets(tag).length >= MAX_VIEWERS_PER_CLIENT) {
       return tooMany("too many viewers from this client on this share")
     }

@@ -26,6 +26,10 @@ export function tableExists(sql: MeteredSql, name: string): boolean {
   return sql.first("SELECT 1 AS hit FROM sqlite_master WHERE type = 'table' AND name = ?", name) !== undefined
 }
 
+export function columnExists(sql: MeteredSql, table: string, column: string): boolean {
+  return sql.all<{ name: string }>(`PRAGMA table_info(${table})`).some((row) => row.name === column)
+}
+
 /** The last step the object applied, or `undefined` when it predates the ledger (or has no tables at all). */
 export function recordedStep(sql: MeteredSql): number | undefined {
   if (!tableExists(sql, LEDGER)) return undefined

@@ -22,7 +22,7 @@ export function Layout(props: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex, nofollow" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{props.title}</title>
         {(props.alternates ?? []).map((alternate) => (
           <link rel="alternate" type={alternate.type} href={alternate.href} />

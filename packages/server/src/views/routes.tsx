@@ -6,14 +6,12 @@ import { ShareService } from "../service/share-service.ts"
 import { ErrorPage } from "./error-page.tsx"
 import { AnnouncedVersionSchema, cachedFragments } from "./fragment-cache.ts"
 import { fragmentsOf } from "./fragments.tsx"
+import { ownerRoutes } from "./owner-routes.tsx"
 import { earlierTurns, wantsMarkdown, windowOf } from "./page-window.tsx"
 import { pageHeaders, unlisted } from "./security.ts"
 import { PartPage, SessionDetail } from "./session-detail.tsx"
-import { SessionList } from "./session-list.tsx"
 
 type ViewContext = Context<{ Bindings: Env }>
-
-const LIST_PAGE_SIZE = 50
 
 function nonceOf(c: ViewContext): string {
   // Set by `pageHeaders` (hono's NONCE) before the handler runs; one fresh value per response.
@@ -22,6 +20,11 @@ function nonceOf(c: ViewContext): string {
 
 function isShareId(id: string): boolean {
   return ShareIdSchema.safeParse(id).success
+}
+
+/** A share that was deleted (by its creator, the server's owner or its expiry): it is not coming back. */
+function gonePage(c: ViewContext, message: string): Response | Promise<Response> {
+  return c.html(<ErrorPage nonce={nonceOf(c)} status={410} heading="Share deleted" message={message} />, 410)
 }
 
 function notFoundPage(c: ViewContext): Response | Promise<Response> {
@@ -39,27 +42,7 @@ function notFoundPage(c: ViewContext): Response | Promise<Response> {
 /** Browser pages and the viewers' live socket. Pages read through ShareService like every other route. */
 export const viewRoutes = new Hono<{ Bindings: Env }>()
   .get("/", (c) => c.redirect("/sessions"))
-  .get("/sessions", unlisted, pageHeaders, async (c) => {
-    const limit = c.req.query("limit") ?? String(LIST_PAGE_SIZE)
-    const cursor = c.req.query("cursor") ?? "0"
-    const query = c.req.query("q") ?? ""
-    try {
-      const page = await new ShareService(c.env).list({ limit, cursor, q: query })
-      return c.html(
-        <SessionList
-          nonce={nonceOf(c)}
-          sessions={page.sessions}
-          cursor={Number(cursor)}
-          next={page.cursor}
-          limit={Number(limit)}
-          query={query.trim()}
-        />,
-      )
-    } catch (error) {
-      if (!(error instanceof ShareError) || error.code !== "bad_request") throw error
-      return c.html(<ErrorPage nonce={nonceOf(c)} status={400} heading="Bad page" message={error.message} />, 400)
-    }
-  })
+  .route("/", ownerRoutes)
   .get("/share/:id", unlisted, pageHeaders, async (c) => {
     const requested = c.req.param("id")
     // `/share/<id>.md` and `/share/<id>.json`: the same share for agents and scripts (ids never hold a dot).
@@ -92,6 +75,7 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
       if (error instanceof ShareError && error.code === "bad_request") {
         return c.html(<ErrorPage nonce={nonceOf(c)} status={400} heading="Bad page" message={error.message} />, 400)
       }
+      if (error instanceof ShareError && error.code === "gone") return gonePage(c, error.message)
       throw error
     }
   })

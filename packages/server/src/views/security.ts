@@ -6,7 +6,7 @@ import { NONCE, secureHeaders } from "hono/secure-headers"
  * makes sure nothing in it can run or load: only our own nonce'd inline script and style, images only as inline
  * data (an image URL, even our own, would make every viewer's browser send a request just by opening the page),
  * network only back to this origin (the fragments fetch and the live socket), forms only back to this origin (the
- * list page's search box submits to /sessions).
+ * list page's search box, sign-in and the owner's dashboard).
  */
 export const pageHeaders: MiddlewareHandler = secureHeaders({
   contentSecurityPolicy: {
@@ -20,7 +20,8 @@ export const pageHeaders: MiddlewareHandler = secureHeaders({
     frameAncestors: ["'none'"],
   },
   xFrameOptions: "DENY",
-  referrerPolicy: "no-referrer",
+  // See app.ts: no referrer leaves for another site, and our own form posts keep their Origin.
+  referrerPolicy: "same-origin",
 })
 
 /** Shares are unlisted: keep them (and the list of them) out of search engines, and out of shared caches. */

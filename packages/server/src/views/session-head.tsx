@@ -17,6 +17,11 @@ export function SessionHead(props: { session: Session; metadata: ShareMetadata }
           updated <time datetime={isoTime(props.metadata.lastUpdated)}>{formatTime(props.metadata.lastUpdated)}</time>
         </span>
         <span>{plural(props.metadata.syncCount, "sync")}</span>
+        {props.metadata.expiresAt === undefined ? null : (
+          <span class="expires">
+            expires <time datetime={isoTime(props.metadata.expiresAt)}>{formatTime(props.metadata.expiresAt)}</time>
+          </span>
+        )}
       </div>
     </section>
   )

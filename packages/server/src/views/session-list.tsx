@@ -2,6 +2,7 @@ import type { SessionIndex } from "@cloudsession/protocol"
 import { LIST_IDS } from "./dom-ids.ts"
 import { formatTime, isoTime, plural } from "./format.ts"
 import { Layout } from "./layout.tsx"
+import { OwnerControls } from "./owner-controls.tsx"
 import { SEARCH_SCRIPT } from "./page-scripts.generated.ts"
 
 type ListProps = {
@@ -13,15 +14,21 @@ type ListProps = {
   limit: number
   /** Server-side search across all shares (`?q=`); empty for the plain listing. */
   query: string
+  /** The owner's form token: the owner's dashboard, with controls on each share and a sign-out button. */
+  csrf?: string
+  /** How the owner signs out: our sign-out form (a session cookie), or Access's own logout (an Access identity). */
+  signOut?: "form" | "access"
+  /** Where the list lives: `/sessions` (the owner's) or `/public` (shares the owner listed). */
+  path?: string
 }
 
 function pageHref(props: ListProps, cursor: number | string): string {
   const params = new URLSearchParams({ cursor: String(cursor), limit: String(props.limit) })
   if (props.query !== "") params.set("q", props.query)
-  return `/sessions?${params}`
+  return `${props.path ?? "/sessions"}?${params}`
 }
 
-function Row(props: { entry: SessionIndex }) {
+function Row(props: { entry: SessionIndex; csrf?: string }) {
   const entry = props.entry
   const title = entry.title.trim() || "Untitled session"
   return (
@@ -39,6 +46,7 @@ function Row(props: { entry: SessionIndex }) {
           </span>
         </div>
       </a>
+      {props.csrf === undefined ? null : <OwnerControls entry={entry} csrf={props.csrf} />}
     </li>
   )
 }
@@ -51,8 +59,18 @@ export function SessionList(props: ListProps) {
   const previous = Math.max(0, props.cursor - props.limit)
   return (
     <Layout title="Shared sessions · cloudsession" nonce={props.nonce} script={SEARCH_SCRIPT}>
-      <h1>Shared sessions</h1>
-      <form method="get" action="/sessions">
+      <h1>{props.path === "/public" ? "Listed sessions" : "Shared sessions"}</h1>
+      {props.csrf === undefined ? null : props.signOut === "access" ? (
+        <p class="signout">
+          <a href="/cdn-cgi/access/logout">Sign out of Access</a>
+        </p>
+      ) : (
+        <form method="post" action="/signout" class="signout">
+          <input type="hidden" name="csrf" value={props.csrf} />
+          <button type="submit">Sign out</button>
+        </form>
+      )}
+      <form method="get" action={props.path ?? "/sessions"}>
         <input
           type="search"
           id={LIST_IDS.search}
@@ -65,7 +83,7 @@ export function SessionList(props: ListProps) {
       </form>
       <ul class="sessions" id={LIST_IDS.sessions}>
         {props.sessions.map((entry) => (
-          <Row entry={entry} />
+          <Row entry={entry} csrf={props.csrf} />
         ))}
       </ul>
       <p class="empty" id={LIST_IDS.noMatch} hidden>

@@ -184,6 +184,16 @@ figure.file img { display: block; max-width: min(100%, 480px); max-height: 360px
 .h-strong { font-weight: 700; }
 .models { display: flex; flex-wrap: wrap; gap: 6px; padding: 0; margin: 8px 0 0; list-style: none; }
 .empty { color: var(--muted); padding: 24px 0; text-align: center; }
+.owner-controls { align-items: center; padding: 0 12px 10px; }
+.owner-controls form { display: inline-flex; gap: 6px; margin: 0; }
+.owner-controls input, .signin input[type=password] { background: var(--panel); color: var(--text);
+  border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; font: inherit; }
+.signin input[type=password] { width: 100%; padding: 10px 12px; margin: 8px 0; }
+button { background: var(--panel); color: var(--accent); border: 1px solid var(--line); border-radius: 6px;
+  padding: 4px 10px; font: inherit; cursor: pointer; }
+button.danger { color: var(--del-text); }
+.signout { float: right; }
+.error { color: var(--del-text); }
 #messages:has(article) ~ #no-messages { display: none; }
 @media (max-width: 600px) {
   body { font-size: 14px; }

@@ -1,6 +1,8 @@
+import { ExpiresInSchema } from "@cloudsession/protocol"
 import type { Command } from "commander"
 import { withConnection, withExistingStore, withShareClient, withStore } from "../client.ts"
 import { type CommonFlags, serverForRecord, serverUrl } from "../config.ts"
+import { UsageError } from "../exit-codes.ts"
 import { readSession } from "../input.ts"
 import { throwIfRejected } from "../rejected.ts"
 import { printErr, printOut } from "../terminal.ts"
@@ -12,7 +14,12 @@ export function shareCommand(): Command {
     "share",
     "share a session (OpenCode export or snapshot JSON; - reads stdin) and print its URL",
   )
-  return command.action(async (path: string, flags: CommonFlags) => {
+  command.option("--expire <duration>", "delete the share on the server after this long: 30m, 12h, 7d, 2w")
+  return command.action(async (path: string, flags: CommonFlags & { expire?: string }) => {
+    if (flags.expire !== undefined && !ExpiresInSchema.safeParse(flags.expire).success) {
+      throw new UsageError(`--expire: not a duration: ${flags.expire} (use 30m, 12h, 7d or 2w; at most 366 days)`)
+    }
+    const options = flags.expire === undefined ? {} : { expiresIn: flags.expire }
     const session = await readSession(path)
     // An already shared session is synced to its share, on the server recorded with it (its secret goes nowhere
     // else); only a new share follows --url / CLOUDSESSION_URL. Looking does not create the store.
@@ -30,7 +37,7 @@ export function shareCommand(): Command {
             connection,
             server,
             onBatch,
-            (client) => client.share(session.sessionID, session.items),
+            (client) => client.share(session.sessionID, session.items, options),
             flags,
           ),
         ),

@@ -155,7 +155,8 @@ function keepCurrent(sanitize: Sanitize): void {
         const target = announced > version ? `&version=${announced}` : ""
         const url = `/share/${encodeURIComponent(share)}/fragments?since=${version}${target}`
         const response = await fetch(url, { cache: "no-store", headers: { accept: "application/json" } })
-        if (response.status === 404) {
+        // 410: deleted (by its creator, the owner or its expiry); 404: never existed.
+        if (response.status === 404 || response.status === 410) {
           gone()
           return
         }
