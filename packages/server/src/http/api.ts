@@ -1,11 +1,11 @@
 import { Hono } from "hono"
 import { type CreateEnv, createGuard } from "../auth/create-guard.ts"
 import { ShareService } from "../service/share-service.ts"
-import { jsonBody, limitBody } from "./json-body.ts"
+import { jsonBody } from "./json-body.ts"
 
 /** The JSON API the CLI uses (the seed's routes). Each route is an adapter: parse the request, call the service. */
 export const apiRoutes = new Hono<CreateEnv>()
-  .post("/share", createGuard, limitBody, async (c) => {
+  .post("/share", createGuard, async (c) => {
     const service = new ShareService(c.env)
     const caller = { authenticated: c.get("authenticated") }
     return c.json(await service.create(await jsonBody(c), new URL(c.req.url).origin, caller), 201)
@@ -25,7 +25,7 @@ export const apiRoutes = new Hono<CreateEnv>()
   .get("/share/:id/metadata", async (c) => {
     return c.json(await new ShareService(c.env).metadata(c.req.param("id")))
   })
-  .delete("/share/:id", limitBody, async (c) => {
+  .delete("/share/:id", async (c) => {
     return c.json(await new ShareService(c.env).remove(c.req.param("id"), await jsonBody(c)))
   })
   .get("/sessions", async (c) => {

@@ -7,8 +7,10 @@ import {
   SyncDataSchema,
   type SyncResult,
 } from "@cloudsession/protocol"
+import type { RenderBudget } from "../render/budget.ts"
 import { type Outcome, unwrap } from "../share-object/outcome.ts"
-import { type PieceInput, type PieceResult, rowsOf, utf8Bytes } from "../share-object/row-writes.ts"
+import { renderBudget, renderDiff, renderPart } from "../share-object/rendered.ts"
+import { type PieceInput, type PieceResult, type RenderRow, rowsOf, utf8Bytes } from "../share-object/row-writes.ts"
 import type { RowData, RowWrite } from "../share-object/rows.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
 import { blobKey, deleteBlobs } from "../storage/blobs.ts"
@@ -65,6 +67,15 @@ export class SyncApplier {
   #duplicate: SyncResult | undefined
   #last: PieceResult | undefined
   #cost: SyncCost = { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 }
+  /**
+   * One render budget for the whole sync: each part (and each diff file kept in R2) gets its HTML here, once, as the
+   * item is taken; what the budget does not cover is rendered when first read (see RenderedItems).
+   */
+  readonly #budget: RenderBudget = renderBudget("write")
+  readonly #render: RenderRow = {
+    part: (part) => renderPart(part, this.#budget),
+    diff: (diff) => renderDiff(diff, this.#budget),
+  }
 
   private constructor(
     stub: ShareStub,
@@ -124,7 +135,7 @@ export class SyncApplier {
         `belongs to session ${owner}, not to this share's ${this.#sessionID}`,
       )
     }
-    const rows = await rowsOf(item, (text) => this.#data(text))
+    const rows = await rowsOf(item, (text) => this.#data(text), this.#render)
     if (typeof rows === "string") return this.refuse(index, type, "payload_too_large", rows)
     this.#rows.push(...rows.writes)
     this.#pieceBytes += rows.bytes

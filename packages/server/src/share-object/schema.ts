@@ -89,6 +89,18 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX model_version ON model (version)`,
     ],
   },
+  {
+    // Each part's and diff file's HTML, rendered once when written (share-object/rendered.ts), with the renderer
+    // version that made it. Columns after `data`, so a write of a part is still its row and its version index entry,
+    // and reading `data` (the JSON API) never reads the HTML; rows whose data lives in R2 hold their HTML here too.
+    step: 4,
+    statements: [
+      "ALTER TABLE part ADD COLUMN html TEXT",
+      "ALTER TABLE part ADD COLUMN renderer INTEGER",
+      "ALTER TABLE diff ADD COLUMN html TEXT",
+      "ALTER TABLE diff ADD COLUMN renderer INTEGER",
+    ],
+  },
 ]
 
 function hasColumn(sql: MeteredSql, table: string, column: string): boolean {

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers"
-import type { SessionIndex, SyncResult } from "@cloudsession/protocol"
+import type { Part, SessionIndex, SyncResult } from "@cloudsession/protocol"
 import { digestMatchesHex, hexDigestsEqual, sha256Bytes, sha256Hex } from "../crypto/crypto.ts"
 import type { Env } from "../env.ts"
 import { ListingPublisher } from "../listing/publisher.ts"
@@ -7,10 +7,11 @@ import { deleteShareBlobs } from "../storage/blobs.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { errorJson, failure, type Outcome, success } from "./outcome.ts"
+import { renderBudget, renderPart } from "./rendered.ts"
 import { type PieceInput, type PieceResult, rowsOf } from "./row-writes.ts"
 import type { ShareRow } from "./rows.ts"
 import { type FirstRead, indexEntryOf, type PagedTable, type PageKey, type RowsPage, ShareStore } from "./store.ts"
-import { Viewers } from "./viewers.ts"
+import { VIEWER_IDLE_MS, Viewers } from "./viewers.ts"
 
 export type CreateInput = {
   shareID: string
@@ -166,28 +167,41 @@ export class ShareObject extends DurableObject<Env> {
    * The share's head (see `ShareStore.head`) with the first page of its messages and of its parts: one call reads
    * a share of ordinary size, or a viewer's delta, whole. Never the secret.
    */
-  async readHead(input: { shareID: string; since?: number; maxBytes: number }): Promise<Outcome<FirstRead>> {
+  async readHead(input: {
+    shareID: string
+    since?: number
+    maxBytes: number
+    withHtml?: boolean
+  }): Promise<Outcome<FirstRead>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return failure("not_found", "share not found")
     const since = input.since ?? -1
+    // One read budget for what this read renders that was not rendered when written.
+    const budget = input.withHtml === true ? renderBudget("read") : undefined
     return success({
       ...this.store.head(header, since),
+      ...(budget === undefined ? {} : { diffHtml: this.store.diffHtml(header, since, budget) }),
       messages: this.store.rowsPage("message", since, [], input.maxBytes),
-      parts: this.store.rowsPage("part", since, [], input.maxBytes),
+      parts: this.store.rowsPage("part", since, [], input.maxBytes, budget),
     })
   }
 
-  /** One page of messages or parts: the share is read in pages so no reply nears the Workers RPC size limit. */
+  /**
+   * One page of messages or parts: the share is read in pages so no reply nears the Workers RPC size limit. With
+   * `withHtml`, a page of parts carries their HTML (see `ShareStore.rowsPage`).
+   */
   async readRows(input: {
     shareID: string
     table: PagedTable
     since?: number
     after: PageKey
     maxBytes: number
+    withHtml?: boolean
   }): Promise<Outcome<RowsPage>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return failure("not_found", "share not found")
-    return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes))
+    const budget = input.withHtml === true ? renderBudget("read") : undefined
+    return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes, budget))
   }
 
   async metadata(input: { shareID: string }): Promise<Outcome<SessionIndex>> {
@@ -207,11 +221,22 @@ export class ShareObject extends DurableObject<Env> {
     const shareID = new URL(request.url).searchParams.get("share") ?? ""
     const header = await this.load(shareID)
     if (header === undefined) return errorJson("not_found", "share not found")
-    return this.viewers.accept(request, header.version)
+    const response = this.viewers.accept(request, header.version)
+    if (response.status === 101) await this.sweepLater()
+    return response
+  }
+
+  /** An alarm no later than one idle period from now, so idle viewer sockets are closed even while nothing happens. */
+  private async sweepLater(): Promise<void> {
+    const due = Date.now() + VIEWER_IDLE_MS
+    const pending = await this.ctx.storage.getAlarm()
+    if (pending === null || pending > due) await this.ctx.storage.setAlarm(due)
   }
 
   override async alarm(): Promise<void> {
+    // One alarm serves both the listing (publishing the current state again is harmless) and the viewers' sweep.
     await this.listing.onAlarm()
+    if (this.viewers.sweep()) await this.sweepLater()
   }
 
   override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -255,9 +280,11 @@ export class ShareObject extends DurableObject<Env> {
     }
     const secretHash = await sha256Hex(legacy.secret)
     // Legacy items were bounded to what a SQLite row holds (see `parseLegacyShare`), so every row is inline.
-    const rows = (await Promise.all(legacy.items.map((item) => rowsOf(item, async (text) => ({ text }))))).flatMap(
-      (made) => (typeof made === "string" ? [] : made.writes),
-    )
+    // Parts get their HTML now, under one write's budget; diff files are rendered by the store as it writes them.
+    const budget = renderBudget("write")
+    const render = { part: (part: Part) => renderPart(part, budget), diff: () => undefined }
+    const made = await Promise.all(legacy.items.map((item) => rowsOf(item, async (text) => ({ text }), render)))
+    const rows = made.flatMap((one) => (typeof one === "string" ? [] : one.writes))
     // Another request may have imported while this one awaited R2.
     const existing = this.store.header()
     if (existing !== undefined) return existing

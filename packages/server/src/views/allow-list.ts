@@ -1,14 +1,14 @@
-import type { IWhiteList } from "xss"
+import { IMAGE_URL } from "../render/links.ts"
 
 /**
- * What markdown may become on a share page: only the tags markdown itself emits, no event handlers, no style. The
- * server's js-xss pass (markdown.ts) uses it, and the browser's DOMPurify pass (browser/sanitize.ts) is built from it.
+ * What markdown may become on a share page: the tags and attributes render/markdown.ts (markdown-it) emits, no event
+ * handlers, no style. The browser's DOMPurify pass (browser/sanitize.ts) is built from it.
  */
-export const MARKDOWN_ALLOWED: IWhiteList = {
+export const MARKDOWN_ALLOWED: Record<string, string[]> = {
   a: ["href", "title"],
   blockquote: [],
   br: [],
-  code: [],
+  code: ["class"],
   del: [],
   em: [],
   h1: [],
@@ -22,7 +22,7 @@ export const MARKDOWN_ALLOWED: IWhiteList = {
   li: [],
   ol: ["start"],
   p: [],
-  pre: [],
+  pre: ["class"],
   s: [],
   strong: [],
   table: [],
@@ -34,8 +34,8 @@ export const MARKDOWN_ALLOWED: IWhiteList = {
   ul: [],
 }
 
-/** The only image sources kept, here and in the browser: inline data, never a request. */
-export const IMAGE_DATA = /^data:image\//i
+/** The only image sources kept, on the server and in the browser: inline data, never a request. */
+export const IMAGE_DATA = IMAGE_URL
 
 /** What the page components put around the markdown (session-head, diff-view, message-view, part-view). */
 const PAGE_TAGS = ["article", "section", "div", "span", "time", "li", "h1", "h2", "pre", "p", "details", "summary"]

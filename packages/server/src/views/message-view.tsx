@@ -23,7 +23,13 @@ function MessageError(props: { message: Message }) {
  * A message: its header, and its parts in order. `message` is undefined for parts whose message never arrived;
  * they still show, under a placeholder header, rather than vanish.
  */
-export function MessageView(props: { id: string; message: Message | undefined; parts: Part[] }) {
+export function MessageView(props: {
+  id: string
+  message: Message | undefined
+  parts: Part[]
+  /** Stored HTML of parts, by id (see PartView). */
+  html?: ReadonlyMap<string, string>
+}) {
   const message = props.message
   const role = message?.role ?? "message"
   const created = numberField(recordField(message, "time"), "created")
@@ -45,7 +51,7 @@ export function MessageView(props: { id: string; message: Message | undefined; p
       </div>
       <div class="parts" id={partsElementId(props.id)}>
         {props.parts.map((part) => (
-          <PartView part={part} />
+          <PartView part={part} html={props.html?.get(part.id)} />
         ))}
       </div>
     </article>

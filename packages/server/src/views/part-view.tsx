@@ -1,10 +1,14 @@
 import type { Part } from "@cloudsession/protocol"
+import { raw } from "hono/html"
+import type { RenderBudget } from "../render/budget.ts"
+import { activeBudget, nextItemBudget, withBudget } from "../render/context.ts"
+import { markHiddenCharacters } from "../render/html.ts"
+import { markdownOrPlain } from "../render/markdown.ts"
 import { partElementId } from "./dom-ids.ts"
 import { clip, formatTime, isRecord, numberField, prettyJson, recordField, stringField } from "./format.ts"
-import { renderMarkdown } from "./markdown.ts"
 
 function Markdown(props: { text: string }) {
-  return <div class="md" dangerouslySetInnerHTML={{ __html: renderMarkdown(props.text) }} />
+  return <div class="md" dangerouslySetInnerHTML={{ __html: markdownOrPlain(props.text, activeBudget()) }} />
 }
 
 /** Plain text in a <pre>, escaped by JSX and clipped so one huge tool output cannot make the page unusable. */
@@ -137,13 +141,22 @@ function PartBody(props: { part: Part }) {
   }
 }
 
+/**
+ * The body of a part as HTML, within `budget`: what the share's Durable Object stores when the part is written
+ * (see item-html.tsx), and what a view renders itself for a part stored without it.
+ */
+export function partBodyHtml(part: Part, budget: RenderBudget): string {
+  return withBudget(budget, () => markHiddenCharacters(String(<PartBody part={part} />)))
+}
+
 /** One part of a message. Its id and sort key let the live script replace or insert it in place. */
-export function PartView(props: { part: Part }) {
+export function PartView(props: { part: Part; html?: string | undefined }) {
   const time = recordField(props.part, "time")
   const start = numberField(time, "start")
   return (
     <div class={`part kind-${props.part.type}`} id={partElementId(props.part.id)} data-sort={props.part.id}>
-      <PartBody part={props.part} />
+      {/* The HTML stored when the part was written, when there is one: a view renders no markdown. */}
+      {raw(props.html ?? partBodyHtml(props.part, nextItemBudget()))}
       {props.part.type === "text" && start !== undefined ? <div class="step">{formatTime(start)}</div> : null}
     </div>
   )

@@ -1,4 +1,5 @@
 import { type Message, type Part, partsByMessage, type ShareSnapshot } from "@cloudsession/protocol"
+import type { StoredHtml } from "../service/snapshot-reader.ts"
 import { DiffsView } from "./diff-view.tsx"
 import { PAGE_IDS } from "./dom-ids.ts"
 import { Layout } from "./layout.tsx"
@@ -25,7 +26,7 @@ export function threadsOf(messages: Message[], parts: Part[]): Thread[] {
  * The share page. `data-version` tells the live script where to resume; no secret exists in a snapshot. An
  * incomplete snapshot (a session too large for one page) shows the start of the conversation and says so.
  */
-export function SessionDetail(props: { snapshot: ShareSnapshot; complete: boolean; nonce: string }) {
+export function SessionDetail(props: { snapshot: ShareSnapshot; complete: boolean; html: StoredHtml; nonce: string }) {
   const snapshot = props.snapshot
   return (
     <Layout
@@ -49,7 +50,7 @@ export function SessionDetail(props: { snapshot: ShareSnapshot; complete: boolea
             <ModelView model={model} />
           ))}
         </ul>
-        <DiffsView diffs={snapshot.diffs} />
+        <DiffsView diffs={snapshot.diffs} html={props.html.diffs} />
         <h2>Conversation</h2>
         {props.complete ? null : (
           <p class="notice" id="share-partial" role="status">
@@ -59,7 +60,7 @@ export function SessionDetail(props: { snapshot: ShareSnapshot; complete: boolea
         )}
         <section id={PAGE_IDS.messages}>
           {threadsOf(snapshot.messages, snapshot.parts).map((thread) => (
-            <MessageView id={thread.id} message={thread.message} parts={thread.parts} />
+            <MessageView id={thread.id} message={thread.message} parts={thread.parts} html={props.html.parts} />
           ))}
         </section>
         <p class="empty" id="no-messages">
