@@ -55,32 +55,46 @@ describe("the local server answers only to its own names (DNS rebinding)", () =>
   })
 })
 
+/**
+ * Send a chunked `POST` of `head` then `mib` MiB of `x` on one connection, then a `GET` on the same one: the statuses
+ * answered, in order.
+ */
+async function refusedThenNext(path: string, head: string, mib: number): Promise<(string | undefined)[]> {
+  const url = new URL(inject("workerUrl"))
+  const socket = connect(Number(url.port), url.hostname)
+  await new Promise((resolve) => socket.once("connect", resolve))
+  let received = ""
+  socket.setEncoding("utf8")
+  socket.on("data", (chunk: string) => {
+    received += chunk
+  })
+  const host = `127.0.0.1:${url.port}`
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n`)
+  if (head !== "") socket.write(`${head.length.toString(16)}\r\n${head}\r\n`)
+  const chunk = "x".repeat(64 * 1024)
+  // Sent without a length, as a streaming client would.
+  for (let index = 0; index < mib * 16; index++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
+  socket.write("0\r\n\r\n")
+  const statuses = () => [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => match[1])
+  const until = async (count: number) => {
+    const deadline = Date.now() + 5_000
+    while (statuses().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await until(1)
+  socket.write(`GET /api/sessions?limit=1 HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
+  await until(2)
+  socket.destroy()
+  return statuses()
+}
+
 describe("a refused request body does not stall the connection it came on", () => {
   it("answers the next request on the same connection after a chunked body's 413", async () => {
-    const url = new URL(inject("workerUrl"))
-    const socket = connect(Number(url.port), url.hostname)
-    await new Promise((resolve) => socket.once("connect", resolve))
-    let received = ""
-    socket.setEncoding("utf8")
-    socket.on("data", (chunk: string) => {
-      received += chunk
-    })
-    const host = `127.0.0.1:${url.port}`
-    socket.write(`POST /api/share HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n`)
-    const chunk = "x".repeat(64 * 1024)
-    // 5 MiB: past the 4 MiB body limit, sent without a length, as a streaming client would.
-    for (let index = 0; index < 80; index++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
-    socket.write("0\r\n\r\n")
-    const statuses = () => [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => match[1])
-    const until = async (count: number) => {
-      const deadline = Date.now() + 5_000
-      while (statuses().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    await until(1)
-    expect(statuses()).toEqual(["413"])
-    socket.write(`GET /api/sessions?limit=1 HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
-    await until(2)
-    socket.destroy()
-    expect(statuses()).toEqual(["413", "200"])
+    // Past the 8 MiB limit of a create's body.
+    expect(await refusedThenNext("/api/share", "", 9)).toEqual(["413", "200"])
+  })
+
+  it("answers the next request after a streamed sync body refused part way (malformed after its first bytes)", async () => {
+    // The sync route reads its body as a stream and stops at the first bad token: the rest is still drained.
+    expect(await refusedThenNext("/api/share/no-such-share/sync", '{"secret":"s","data":[}', 5)).toEqual(["400", "200"])
   })
 })
