@@ -10,6 +10,7 @@ import { bigSessionShare } from "./scenarios/big-session.ts"
 import { concurrency } from "./scenarios/concurrency.ts"
 import { fanOut } from "./scenarios/fan-out.ts"
 import { opencodeLatency } from "./scenarios/opencode-latency.ts"
+import { pageFirstPaint } from "./scenarios/page-first-paint.ts"
 import { pipelining } from "./scenarios/pipelining.ts"
 import { restart } from "./scenarios/restart.ts"
 import { routeMemory } from "./scenarios/route-memory.ts"
@@ -17,7 +18,6 @@ import { rpcVsHttp } from "./scenarios/rpc-vs-http.ts"
 import { syncCost } from "./scenarios/sync-cost.ts"
 
 const TOKEN = "bench-token"
-const memoryTitle = "9. Memory per route: workerd's peak resident memory above idle while serving a ~100 MB share"
 const here = dirname(fileURLToPath(import.meta.url))
 
 const ranOn = machine()
@@ -40,79 +40,91 @@ async function main() {
 }
 
 /**
- * `BENCH_ONLY=<name> npm run bench` runs one scenario (names: the keys below, e.g. `memory`, `sizes`, `opencode`), and
- * its figures replace only its own in the results file.
+ * `BENCH_ONLY=<key> npm run bench` runs one scenario (keys as in the results file, e.g. `pageFirstPaint`;
+ * `opencode` for `opencodeLatency`) and replaces only its figures in the results file.
  */
-const only = process.env.BENCH_ONLY
-const runs = (name: string) => only === undefined || only === "" || only === name
+const only = process.env.BENCH_ONLY === "opencode" ? "opencodeLatency" : process.env.BENCH_ONLY
+
+function wanted(key: string): boolean {
+  return only === undefined || only === "" || only === key
+}
 
 async function runScenarios(scratch: string) {
   const results: Record<string, unknown> = { machine: ranOn, startedAt: new Date().toISOString() }
-  await runServerScenarios(scratch, results)
-  if (runs("opencode")) {
+  if (only !== "opencodeLatency") await runServerScenarios(scratch, results)
+  if (wanted("opencodeLatency")) {
     results.opencodeLatency = section(
-      "8. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",
+      "7. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",
       await opencodeLatency(scratch, TOKEN),
-    )
-  }
-  if (runs("restart")) {
-    results.restart = section(
-      "5. Restart: the Worker stopped and started during a 5 000-part upload",
-      await restart(join(scratch, "restart"), scratch, TOKEN),
     )
   }
   const out = process.env.BENCH_RESULTS ?? resolve(here, "results/latest.json")
   mkdirSync(dirname(out), { recursive: true })
-  const kept = only !== undefined && only !== "" && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {}
+  const partial = only !== undefined && only !== ""
+  const kept = partial && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {}
   writeFileSync(out, `${JSON.stringify({ ...kept, ...results }, null, 2)}\n`)
   console.log(`\nwritten to ${out}`)
 }
 
-const SERVER_SCENARIOS = ["sync-cost", "rpc-vs-http", "pipelining", "concurrency", "fan-out", "sizes", "memory"]
-
 async function runServerScenarios(scratch: string, results: Record<string, unknown>) {
-  if (!SERVER_SCENARIOS.some(runs)) return
   const worker = await startLocalWorker({ persistTo: join(scratch, "main"), vars: { RPC_TOKENS: TOKEN } })
   const api = new HttpApi(worker.url)
   const connection = await connect({ url: worker.url, token: TOKEN })
   try {
-    if (runs("sync-cost")) {
+    if (wanted("syncCost")) {
       results.syncCost = section(
         "1. Sync cost vs session size: one 10-part batch, medians of 30 rotating rounds, ratio vs the empty session",
         await syncCost(api),
       )
     }
-    if (runs("rpc-vs-http")) {
+    if (wanted("rpcVsHttp")) {
       results.rpcVsHttp = section(
         "2. RPC vs HTTP: 2 000 small syncs to one share, medians of 4 alternating rounds",
         await rpcVsHttp(api, connection),
       )
     }
-    if (runs("pipelining")) {
+    if (wanted("pipelining")) {
       results.pipelining = section(
         "3. Pipelining: create + first sync, round trips counted on the socket, medians of 40 alternating rounds",
         await pipelining(worker.url, TOKEN),
       )
     }
-    if (runs("concurrency")) {
+    if (wanted("concurrency")) {
       results.concurrency = section(
         "4. Concurrency: 50 clients x 200 distinct parts into one share",
         await concurrency(api, TOKEN),
       )
     }
-    if (runs("fan-out")) {
+    if (wanted("fanOut")) {
       results.fanOut = section("6. Viewer fan-out: 100 viewer sockets on one share, 30 syncs", await fanOut(api))
     }
-    if (runs("sizes")) {
+    if (wanted("bigSession")) {
       results.bigSession = section(
         "7. A 100 MiB session (10 000 parts, 20 over 1 MiB): upstream's one POST vs /rpc batches, Worker peak RSS",
         await bigSessionShare(worker.url, worker.process.pid ?? 0, connection, join(scratch, "big-session.db")),
       )
     }
-    if (runs("memory")) results.routeMemory = section(memoryTitle, await routeMemory(api, worker.process.pid ?? 0))
+    if (wanted("pageFirstPaint")) {
+      results.pageFirstPaint = section(
+        "8. A 10 000-part session's share page in Chromium: first paint of the latest turn, bytes before any scroll",
+        await pageFirstPaint(api),
+      )
+    }
+    if (wanted("routeMemory")) {
+      results.routeMemory = section(
+        "9. Memory per route: workerd's peak resident memory above idle while serving a ~110 MB share",
+        await routeMemory(api, worker.process.pid ?? 0),
+      )
+    }
   } finally {
     connection.close()
     await worker.stop()
+  }
+  if (wanted("restart")) {
+    results.restart = section(
+      "5. Restart: the Worker stopped and started during a 5 000-part upload",
+      await restart(join(scratch, "restart"), scratch, TOKEN),
+    )
   }
 }
 

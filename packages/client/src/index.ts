@@ -4,6 +4,7 @@
  * `ShareClient` over both shares, syncs and unshares sessions (see packages/client/README.md). Everything else in
  * `src/` is internal: the CLI and the tests import it by path.
  */
+export { snapshotToMarkdown } from "@cloudsession/protocol"
 export { describeRedactions, type RedactionCounts } from "@cloudsession/protocol/redaction"
 export { type ConnectionEvent, type ConnectOptions, connect, type RpcConnection } from "./connection/connection.ts"
 export { ConnectionClosedError, ConnectionError, RpcAuthError, type UpgradeRefusal } from "./connection/errors.ts"
@@ -16,7 +17,6 @@ export {
   ShareNotRecordedError,
 } from "./errors.ts"
 export { type FetchedShare, fetchShare } from "./export/fetch-share.ts"
-export { snapshotToMarkdown } from "./export/markdown.ts"
 /** The origin a server URL names (what share records are bound to); the OpenCode plugin compares records with it. */
 export { serverOrigin } from "./server-origin.ts"
 export { parseSessionFile, type SessionContent, SessionFileError } from "./session-file.ts"

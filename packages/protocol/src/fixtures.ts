@@ -88,3 +88,4 @@ export function chunk<T>(items: T[], size: number): T[][] {
     items.slice(index * size, (index + 1) * size),
   )
 }
+export { RICH_DIFFS, type RichSessionOptions, richSessionItems } from "./rich-fixture.ts"

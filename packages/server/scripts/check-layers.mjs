@@ -20,7 +20,7 @@ export const LAYERS = [
   ["service"], // the one place share operations happen
   ["share-object"], // one share's Durable Object
   ["listing"], // the share directory Durable Object, R2 listing entries and the publisher that keeps both
-  ["render"], // linear, budgeted markdown, the link allow list, hidden-character marks, the item renderer slot
+  ["render"], // linear, budgeted markdown and highlighting, the link allow list, hidden-character marks, the item renderer slot
   ["storage", "crypto", "settings", "input"], // SQL metering and migrations, hashing and secrets, Worker vars, bounded request bodies
 ]
 

@@ -108,17 +108,28 @@ describe("pages in headless Chromium", () => {
     expect(await reasoning.getAttribute("open")).toBeNull()
     expect(await page.locator("#part-prt_00000002 .md").isVisible()).toBe(false)
 
-    const tool = page.locator("#part-prt_00000003 .tool")
-    expect(await tool.locator(".name").textContent()).toBe("bash")
+    // A tool call is one line until opened; without script, a click on its summary opens it.
+    const tool = page.locator("#part-prt_00000003 details.tool")
+    expect(await tool.locator(".tool-name").textContent()).toBe("bash")
     expect(await tool.locator(".badge").textContent()).toBe("completed")
+    expect(await tool.locator(".tool-body").isVisible()).toBe(false)
+    await tool.locator("summary").click()
+    expect(await tool.locator(".tool-body").isVisible()).toBe(true)
     expect(await tool.textContent()).toContain("ls -la src/3")
     expect(await tool.textContent()).toContain("-rw-r--r-- 1 dev dev 120 index.ts")
 
     expect(await page.locator("#part-prt_00000004").textContent()).toContain("notes.txt")
 
-    const diff = page.locator('#diffs .diff[data-file="src/parser.ts"]')
-    expect(await diff.locator(".del").allInnerTexts()).toEqual(["old()"])
-    expect(await diff.locator(".add").allInnerTexts()).toEqual(["fresh()", "more()"])
+    const diff = page.locator('#diffs .file-diff[data-file="src/parser.ts"] .diff-lines.unified')
+    expect(await diff.locator("tr.del .src").allInnerTexts()).toEqual(["old()"])
+    expect(await diff.locator("tr.add .src").allInnerTexts()).toEqual(["fresh()", "more()"])
+    // The split view is one click away, no script needed.
+    const split = page.locator('#diffs .file-diff[data-file="src/parser.ts"] .diff-lines.split')
+    expect(await split.isVisible()).toBe(false)
+    await page.locator('label[for="view-split"]').click()
+    expect(await split.isVisible()).toBe(true)
+    expect(await diff.isVisible()).toBe(false)
+    expect(await split.locator("td.del").allInnerTexts()).toEqual(["old()"])
     expect(await page.locator("#models").textContent()).toContain("claude-sonnet")
     expect(await page.locator("#msg-msg_00000002 > .head").textContent()).toContain("anthropic/claude-sonnet")
 

@@ -52,7 +52,10 @@ describe("the real OpenCode CLI (npm opencode-ai) against this server", () => {
     expect(shared.messages.length).toBeGreaterThan(0)
     const localMessages = new Set(local.messages.map((message) => message.info.id))
     for (const message of shared.messages) expect(localMessages.has(message.id)).toBe(true)
-    expect(JSON.stringify(shared.parts)).toContain("say something about shares")
+    // Which parts made it depends on where the exit fell in upstream's 1 s window (a busy machine loses the prompt's
+    // part too): every part that did is one of the session's own.
+    const localParts = new Map(local.messages.flatMap((message) => message.parts.map((part) => [part.id, part.type])))
+    for (const part of shared.parts) expect(localParts.get(part.id), part.id).toBe(part.type)
   }, 120_000)
 
   it("`opencode import <share URL>` reads /api/share/:id/data and imports the session", async () => {

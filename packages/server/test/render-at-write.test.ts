@@ -48,21 +48,31 @@ describe("HTML is rendered once, when an item is written", () => {
       ["prt_00000001", 1],
     ])
     expect(parts[0]?.html).toContain("<em>emphasis</em>")
-    // Too long for markdown: its head as escaped plain text, bounded whatever the part's size.
-    expect(parts[1]?.html).toContain('<pre class="plain">big word word')
+    // Its head only, with a link to the whole part: bounded whatever the part's size.
+    expect(parts[1]?.html).toContain("<p>big word word")
+    expect(parts[1]?.html).toContain("show all")
     expect(parts[1]?.html?.length ?? 0).toBeLessThan(200_000)
     expect(parts.every((part) => part.renderer !== null)).toBe(true)
 
-    // What a page shows is what was stored: change the stored HTML and the page follows it.
+    // What a page shows is what was stored: change the stored HTML and the page follows it. (A page holds a turn's
+    // first part whatever its size, and no more once past its budget: the part in R2 is shown from its own share.)
     await runInDurableObject(shareStub(share.id), (_, state) => {
       state.storage.sql.exec("UPDATE part SET html = '<p>stored-html-inline</p>' WHERE id = 'prt_00000000'")
-      state.storage.sql.exec("UPDATE part SET html = '<p>stored-html-in-r2</p>' WHERE id = 'prt_00000001'")
     })
-    const page = await (await api(`/share/${share.id}`)).text()
-    expect(page).toContain("stored-html-inline")
-    expect(page).toContain("stored-html-in-r2")
-    const fragments = await (await api(`/share/${share.id}/fragments?since=0`)).text()
-    expect(fragments).toContain("stored-html-in-r2")
+    expect(await (await api(`/share/${share.id}`)).text()).toContain("stored-html-inline")
+
+    const bigSession = uniqueSessionID("render-write-r2")
+    const bigMessage = makeMessage(bigSession, 0)
+    const big = await createShare(bigSession, [
+      { type: "session", data: makeSession(bigSession) },
+      { type: "message", data: bigMessage },
+      { type: "part", data: makeTextPart(bigSession, bigMessage.id, 0, `big ${"word ".repeat(BIG / 5)}`) },
+    ])
+    expect((await storedParts(big.id)).map((part) => part.in_r2)).toEqual([1])
+    await runInDurableObject(shareStub(big.id), (_, state) => {
+      state.storage.sql.exec("UPDATE part SET html = '<p>stored-html-in-r2</p>'")
+    })
+    expect(await (await api(`/share/${big.id}`)).text()).toContain("stored-html-in-r2")
   })
 
   it("renders a part that has no current HTML when it is first read, and keeps it", async () => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test"
 import { LIMITS, type ShareInfo, type ShareSnapshot, type SyncResult } from "@cloudsession/protocol"
-import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { makeMessage, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { readSyncBody } from "../src/service/sync-body.ts"
 import { api, createShare, errorOf, getShare, uniqueSessionID } from "./helpers.ts"
@@ -127,6 +127,34 @@ describe("sizes a real session has", () => {
     expect(await blobCount(share.id)).toBe(1)
     expect((await api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret } })).status).toBe(200)
     expect(await blobCount(share.id)).toBe(0)
+  })
+
+  it("shows rows kept in R2 on the page, the part page and the Markdown transcript", async () => {
+    const sessionID = uniqueSessionID("r2_page")
+    const share = await createShare(sessionID)
+    const prompt = makeMessage(sessionID, 0, "user")
+    const answer = makeMessage(sessionID, 1)
+    const big = makeTextPart(sessionID, answer.id, 2, `big-start ${"word ".repeat((1.2 * MIB) / 5)} big-end`)
+    const data = [
+      { type: "message", data: prompt },
+      { type: "part", data: makeTextPart(sessionID, prompt.id, 1, "the small prompt") },
+      { type: "message", data: answer },
+      { type: "part", data: big },
+    ]
+    expect((await syncHttp(share, { secret: share.secret, data })).status).toBe(200)
+    expect(await blobCount(share.id)).toBe(1)
+
+    const page = await api(`/share/${share.id}`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain("the small prompt")
+    expect(html).toContain("big-start")
+    const whole = await api(`/share/${share.id}?part=${big.id}`)
+    expect(whole.status).toBe(200)
+    expect(await whole.text()).toContain("big-end")
+    const markdown = await (await api(`/share/${share.id}.md`)).text()
+    expect(markdown).toContain("the small prompt")
+    expect(markdown).toContain("big-end")
   })
 
   it("writes about two rows per synced part, not four", async () => {

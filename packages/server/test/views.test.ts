@@ -90,18 +90,25 @@ describe("viewer pages", () => {
     expect(html).toContain("<strong>refactor</strong>")
     expect(html).toContain("<code>parse()</code>")
     expect(html).toContain("<li>keep the API</li>")
-    expect(html).toMatch(/<details class="reasoning"><summary>reasoning<\/summary>/)
-    expect(html).toContain('<span class="name">bash</span>')
-    expect(html).toContain("ls -la src/3")
+    expect(html).toMatch(/<details class="reasoning"><summary>Thinking<\/summary>/)
+    // A tool call is one collapsed line: tool, subject, status, duration; its input and output inside.
+    expect(html).toMatch(/<details class="tool status-ok"><summary><span class="tool-name">bash<\/span>/)
+    expect(html).toContain('<span class="tool-subject">ls src/3</span>')
+    expect(html).toContain('<span class="badge ok">completed</span><span class="tool-time">500 ms</span>')
+    expect(html).toContain('<span class="h-built_in">ls</span> -la src/3')
     expect(html).toContain("-rw-r--r-- 1 dev dev 120 index.ts")
-    expect(html).toContain('<span class="badge ok">completed</span>')
     expect(html).toContain("notes.txt")
-    expect(html).toContain('<span class="del">old()</span>')
-    expect(html).toContain('<span class="add">fresh()</span>')
-    expect(html).toContain('<span class="same">const a = 1</span>')
-    expect(html).toContain("anthropic/claude-sonnet")
+    // The diff review: the file listed with its counts, both views, highlighted lines.
+    expect(html).toContain('<a href="#diff-src_parser.ts">src/parser.ts</a>')
+    expect(html).toContain('<tr class="del"><td class="ln">2</td><td class="ln"></td><td class="sign">-</td>')
+    expect(html).toContain('<td class="src add"><span><span class="h-title function_">fresh</span>()</span></td>')
+    expect(html).toContain('<table class="dt split">')
+    expect(html).toContain("claude-sonnet")
     expect(html).toContain("2023-11-14 22:13:21 UTC")
     expect(html).toContain('<a href="https://example.com/docs">the docs</a>')
+    // Links to the share for agents and scripts.
+    expect(html).toContain(`<link rel="alternate" type="text/markdown" href="/share/${share.id}.md"/>`)
+    expect(html).toContain(`<a href="/share/${share.id}.json">JSON</a>`)
     // Messages and parts in order.
     expect(html.indexOf('id="part-prt_00000001"')).toBeLessThan(html.indexOf('id="part-prt_00000002"'))
     expect(html.indexOf('id="part-prt_00000003"')).toBeLessThan(html.indexOf('id="part-prt_00000005"'))
@@ -394,27 +401,133 @@ describe("viewer sockets", () => {
 })
 
 describe("a session too large for one page", () => {
-  it("renders the start of the conversation and says where the whole session is", async () => {
+  const render = async (path: string, bindings: Env = env) => {
+    const response = await app.fetch(new Request(`${BASE}${path}`), bindings, createExecutionContext())
+    return { status: response.status, html: await response.text() }
+  }
+
+  it("shows the latest turns first, links every turn, and loads earlier ones a page at a time", async () => {
     const sessionID = uniqueSessionID("too-large")
+    // 10 messages of 8 parts, user and assistant in turn: 5 turns.
     const share = await createShare(sessionID, makeSessionItems(sessionID, 80, 8))
-    const lastPart = "part-prt_00000079"
-    const render = async (bindings: Env) => {
-      const response = await app.fetch(new Request(`${BASE}/share/${share.id}`), bindings, createExecutionContext())
-      expect(response.status).toBe(200)
-      return response.text()
+    const whole = await render(`/share/${share.id}`)
+    expect(whole.html).not.toContain('id="load-earlier"')
+    expect(whole.html).toContain('id="part-prt_00000000"')
+    expect(whole.html).toContain('id="part-prt_00000079"')
+
+    // A budget of a few parts' worth of JSON: the last turn (and maybe one more), whole, and a way to the rest.
+    const small = { ...env, MAX_PAGE_BYTES: "3000" }
+    const latest = await render(`/share/${share.id}`, small)
+    expect(latest.status).toBe(200)
+    expect(latest.html).toContain('id="part-prt_00000079"')
+    expect(latest.html).toContain('id="msg-msg_00000008"')
+    expect(latest.html).not.toContain('id="part-prt_00000000"')
+    const before = /<a href="\?before=(msg_\d+)" data-before="msg_\d+" id="load-earlier">/.exec(latest.html)?.[1]
+    expect(before).toBeDefined()
+    // The index lists all five turns; those off the page link through ?at=.
+    expect(latest.html.match(/<li data-sort="msg_\d+" id="turn-msg_\d+">/g)).toHaveLength(5)
+    expect(latest.html).toContain('<a href="?at=msg_00000000#msg-msg_00000000">')
+    expect(latest.html).toContain('<a href="#msg-msg_00000008">')
+
+    const earlier = await render(`/share/${share.id}?before=${before}`, small)
+    expect(earlier.html).not.toContain(`id="msg-${before}"`)
+    expect(earlier.html).toContain('data-live="off"')
+    expect(earlier.html).toContain("Later turns are not on this page")
+
+    // Straight to the first turn, from a permalink to one of its parts.
+    const first = await render(`/share/${share.id}?at=prt_00000003`, small)
+    expect(first.html).toContain('id="part-prt_00000003"')
+    expect(first.html).toContain('id="msg-msg_00000000"')
+    expect(first.html).not.toContain('id="load-earlier"')
+
+    // What the live script fetches for "load earlier": rendered messages and where to go next.
+    const turns = (await (await api(`/share/${share.id}/turns?before=${before}`)).json()) as {
+      html: string
+      earlierThan?: string
     }
-
-    const whole = await render(env)
-    expect(whole).not.toContain('id="share-partial"')
-    expect(whole).toContain(`id="${lastPart}"`)
-
-    // A budget of a few parts' worth of JSON: the page stops at a page boundary after it.
-    const partial = await render({ ...env, MAX_PAGE_BYTES: "3000" })
-    expect(partial).toContain('id="share-partial"')
-    expect(partial).toContain(`href="/api/share/${share.id}"`)
-    expect(partial).toContain('id="part-prt_00000000"')
-    expect(partial).not.toContain(`id="${lastPart}"`)
+    expect(turns.html).toContain('<article class="message role-')
+    expect(turns.html).not.toContain(`id="msg-${before}"`)
     // The JSON API still has all of it.
     expect((await getShare(share.id)).parts).toHaveLength(80)
+  })
+
+  it("refuses a page query it cannot answer", async () => {
+    const { share } = await fixtureShare("bad-window")
+    expect((await render(`/share/${share.id}?before=msg_1&at=msg_2`)).status).toBe(400)
+    expect((await render(`/share/${share.id}?v=-1`)).status).toBe(400)
+    expect((await render(`/share/${share.id}?v=abc`)).status).toBe(400)
+    expect((await render(`/share/${share.id}?part=prt_nope`)).status).toBe(404)
+    expect((await render(`/share/${share.id}.pdf`)).status).toBe(404)
+    expect((await api(`/share/${share.id}/turns`)).status).toBe(400)
+  })
+})
+
+describe("time travel", () => {
+  it("shows the share as it was at a version, with a replay of its turns", async () => {
+    const { share, sessionID } = await fixtureShare("travel")
+    const early = (await getShare(share.id)).metadata.version
+    await syncShare(share, [
+      { type: "message", data: { id: "msg_00000009", sessionID, role: "user", time: { created: 1_700_000_009_000 } } },
+      { type: "part", data: makeTextPart(sessionID, "msg_00000009", 9, "A second prompt, later") },
+    ])
+    const now = await render2(`/share/${share.id}`)
+    expect(now).toContain("A second prompt, later")
+    expect(now).toContain(`<a href="/share/${share.id}?v=0" id="replay-start">`)
+    const then = await render2(`/share/${share.id}?v=${early}`)
+    expect(then).not.toContain("A second prompt, later")
+    expect(then).toContain('id="time-travel"')
+    expect(then).toContain('data-live="off"')
+    expect(then).toContain("Please <strong>refactor</strong>")
+    // The replay steps through the turns: from the start to after turn 1, to the share as it is.
+    expect(then).toContain('<form class="replay" method="get"')
+    expect(then).toContain(`<a class="replay-step" href="/share/${share.id}" aria-label="Next turn">`)
+    const start = await render2(`/share/${share.id}?v=0`)
+    expect(start).not.toContain("Please <strong>refactor</strong>")
+    expect(start).toContain(`href="/share/${share.id}?v=${early}" aria-label="Next turn"`)
+  })
+})
+
+async function render2(path: string): Promise<string> {
+  const response = await api(path)
+  expect(response.status).toBe(200)
+  return response.text()
+}
+
+describe("the share for agents and scripts", () => {
+  it("answers Markdown at .md and for Accept: text/markdown, JSON at .json", async () => {
+    const { share } = await fixtureShare("formats")
+    const markdown = await api(`/share/${share.id}.md`)
+    expect(markdown.status).toBe(200)
+    expect(markdown.headers.get("content-type")).toContain("text/markdown")
+    const text = await markdown.text()
+    expect(text).toContain("# View test formats")
+    expect(text).toContain("## user\n\nPlease **refactor** `parse()`")
+    expect(text).toContain("**tool `bash`** ls src/3 _(completed)_")
+    expect(text).toContain("- `src/parser.ts` +2 -1")
+    const negotiated = await api(`/share/${share.id}`, { headers: { accept: "text/markdown" } })
+    expect(negotiated.headers.get("content-type")).toContain("text/markdown")
+    expect(negotiated.headers.get("vary")).toContain("Accept")
+    expect(await negotiated.text()).toBe(text)
+    // A browser's Accept gets the page.
+    const browser = await api(`/share/${share.id}`, {
+      headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+    })
+    expect(browser.headers.get("content-type")).toContain("text/html")
+    const json = await api(`/share/${share.id}.json`)
+    expect(json.headers.get("content-type")).toContain("application/json")
+    expect(((await json.json()) as { parts: unknown[] }).parts).toHaveLength(5)
+    for (const body of [text]) expect(body).not.toContain(share.secret)
+  })
+
+  it("shows one part whole at ?part=", async () => {
+    const { share, sessionID } = await fixtureShare("whole-part")
+    const long = `${"word ".repeat(20_000)}THE END`
+    await syncShare(share, [{ type: "part", data: makeTextPart(sessionID, "msg_00000002", 9, long) }])
+    const page = await render2(`/share/${share.id}`)
+    expect(page).not.toContain("THE END")
+    expect(page).toContain('<a href="?part=prt_00000009">show all</a>')
+    const whole = await render2(`/share/${share.id}?part=prt_00000009`)
+    expect(whole).toContain("THE END")
+    expect(whole).toContain("Back to the conversation")
   })
 })

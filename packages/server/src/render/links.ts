@@ -16,6 +16,12 @@ export const LINK_URL = /^(?:(?:https?|mailto):|[^:/?#]*(?:[/?#]|$))/i
  */
 export const IMAGE_URL = /^data:image\//i
 
+/**
+ * Classes: only the tokens highlighting emits (`h-keyword`, `h-built_in`, highlight.js's sub-scope suffixes like
+ * `class_`) and a code block's `language-…`, so nothing in a share can borrow the page's own styles.
+ */
+export const HIGHLIGHT_CLASS = /^(?:h-[a-z][a-z_-]*|[a-z]+_+|language-[a-z0-9+#.-]+)$/
+
 export function isAllowedLink(url: string): boolean {
   return LINK_URL.test(url.trim())
 }

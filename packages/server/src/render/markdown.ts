@@ -1,5 +1,6 @@
 import MarkdownIt, { type Token } from "markdown-it"
 import type { RenderBudget } from "./budget.ts"
+import { highlight, languageNamed } from "./highlight.ts"
 import { escapeHtml } from "./html.ts"
 import { isAllowedImage, isAllowedLink } from "./links.ts"
 
@@ -52,6 +53,17 @@ markdown.renderer.rules.image = (tokens, index, options, env, renderer) => {
   dropUnless(tokens[index], "src", isAllowedImage)
   if (renderImage === undefined) return renderer.renderToken(tokens, index, options)
   return renderImage(tokens, index, options, env, renderer)
+}
+
+// Fenced code with a known language is highlighted (highlight.ts checks its markup and draws on the item's budget);
+// any other is escaped text. The class names only a registered language, never what the fence's info string says.
+markdown.renderer.rules.fence = (tokens, index) => {
+  const token = tokens[index]
+  const code = token?.content ?? ""
+  const language = languageNamed(token?.info)
+  const html = highlight(code, language)
+  if (html === undefined || language === undefined) return `<pre><code>${escapeHtml(code)}</code></pre>\n`
+  return `<pre><code class="language-${language}">${html}</code></pre>\n`
 }
 
 // Column alignment as `align`, which the page's CSP keeps (it refuses inline `style`).
@@ -112,12 +124,13 @@ export const PLAIN_MAX_CHARS = 100_000
 
 /**
  * A text as markdown, or, when it is longer than markdown is rendered for or its markup costs more than the
- * budget, as plain escaped text (its head, with a note of how much was left out). Either way the cost is linear.
+ * budget, as plain escaped text (its head, at most `plainMax` characters, with a note of how much was left out).
+ * Either way the cost is linear.
  */
-export function markdownOrPlain(text: string, budget: RenderBudget): string {
+export function markdownOrPlain(text: string, budget: RenderBudget, plainMax = PLAIN_MAX_CHARS): string {
   const html = markdownHtml(text, budget)
   if (html !== undefined) return html
-  const shown = text.slice(0, PLAIN_MAX_CHARS)
+  const shown = text.slice(0, plainMax)
   const omitted = text.length - shown.length
   const note = omitted > 0 ? ` (${omitted.toLocaleString("en")} more characters not shown)` : ""
   return `<pre class="plain">${escapeHtml(shown)}</pre><p class="muted">shown as plain text${note}</p>`

@@ -22,11 +22,13 @@ import { pageFromR2 } from "../listing/r2-page.ts"
 import { publicOrigin } from "../settings/deployment.ts"
 import { limitsOf, type ServiceLimits } from "../settings/limits.ts"
 import { unwrap } from "../share-object/outcome.ts"
+import { type PageView, readPage, readPart } from "./page-reader.ts"
 import { claimSession, releaseSession } from "./session-claims.ts"
 import { identityFromKey, randomIdentity } from "./share-identity.ts"
 import { dataStream, type StoredHtml, snapshotForView, snapshotStream } from "./snapshot-reader.ts"
 import { SyncApplier } from "./sync-applier.ts"
 import { syncFromStream } from "./sync-intake.ts"
+import { transcriptStream } from "./transcript-reader.ts"
 import { parseOrThrow } from "./validate.ts"
 
 const PageQuerySchema = z.object({
@@ -140,6 +142,22 @@ export class ShareService {
   }
 
   /**
+   * The share for a rendered page: whole turns (the latest, or those around `query.before` / `query.at`) up to about
+   * `limits.maxPageBytes` of row JSON, with the index of every turn; `query.v` shows the share as it was at that
+   * version. A page costs what it shows, whatever the session's size.
+   */
+  async getPage(shareID: unknown, query: unknown): Promise<PageView> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    return readPage(this.source(id), id, query, this.limits.maxPageBytes)
+  }
+
+  /** One part whole (its message too): what a clipped part's "show all" opens. */
+  async getPart(shareID: unknown, partID: unknown): Promise<Awaited<ReturnType<typeof readPart>>> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    return readPart(this.source(id), id, partID)
+  }
+
+  /**
    * The share as viewers see it (with `since`, only what changed after that version), streamed as JSON text: memory
    * stays at one page whatever the share's size. Never includes the secret.
    */
@@ -153,6 +171,12 @@ export class ShareService {
   async getData(shareID: unknown): Promise<ReadableStream<Uint8Array>> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     return dataStream(this.source(id), id)
+  }
+
+  /** The share as a Markdown transcript, streamed: memory stays at a page of rows whatever the share's size. */
+  async getTranscript(shareID: unknown): Promise<ReadableStream<Uint8Array>> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    return transcriptStream(this.source(id), id)
   }
 
   async metadata(shareID: unknown): Promise<SessionIndex> {

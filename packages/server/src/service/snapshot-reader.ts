@@ -49,6 +49,13 @@ async function* rowRuns(bucket: R2Bucket, rows: StoredRow[], streamed: boolean):
   if (run.length > 0) yield run
 }
 
+/** All of `rows` as JSON texts (for the short lists: diffs, models, and a page's window). */
+export async function allTexts(bucket: R2Bucket, rows: StoredRow[]): Promise<string[]> {
+  const texts: string[] = []
+  for await (const run of rowRuns(bucket, rows, false)) if (Array.isArray(run)) texts.push(...run)
+  return texts
+}
+
 /**
  * How much more row text a reader takes in before it stops fetching pages (the page it holds is always used), and
  * whether it stopped with pages left: a rendered page has a memory budget, a streamed read has none.
@@ -106,6 +113,15 @@ async function* rowPages(read: PageRead, table: PagedTable, first: RowsPage, bud
       await source.stub.readRows({ shareID, table, since, after: page.next, maxBytes: pageBytes, withHtml }),
     )
   }
+}
+
+/**
+ * Every row of `table` after `first`, page by page, as JSON texts (R2 rows read whole, one at a time): a reader holds
+ * one page (or one big row).
+ */
+export async function* everyRow(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage) {
+  const read = { source, shareID, streamed: false, pageBytes: STREAM_PAGE_BYTES }
+  for await (const run of rowPages(read, table, first, unbounded())) if (Array.isArray(run)) yield run
 }
 
 /** Rows of every page (or of one list) as the inside of one JSON array. */

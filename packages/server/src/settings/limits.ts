@@ -8,15 +8,16 @@ export type ServiceLimits = {
   /** Largest streamed `POST /api/share/:id/sync` body, and the most items it may hold. */
   maxSyncBodyBytes: number
   maxSyncItems: number
-  /** Messages and parts a share page renders (in characters of their JSON); the rest is left to the JSON API. */
+  /** Messages and parts a share page renders (characters of their JSON); earlier turns load a page at a time. */
   maxPageBytes: number
 }
 
 /**
- * A Worker has 128 MB; a rendered page holds the rows, their parsed objects and the HTML at once, so a page takes the
- * start of a session this large and says the rest is there as JSON (which streams, whatever the size).
+ * A share page shows the latest whole turns up to about this much row JSON (a dozen ordinary turns, ~200 KB of
+ * HTML) and loads earlier turns a page at a time: the first paint stays fast and small however long the session
+ * is. One turn alone may take up to four times this; past that its later parts wait for the JSON (see window.ts).
  */
-export const PAGE_RENDER_BYTES = 8 * 1024 * 1024
+export const PAGE_RENDER_BYTES = 192 * 1024
 
 /** Limits in force: the protocol's defaults, which a deployment may lower (never raise) through Worker vars. */
 export function limitsOf(env: Env): ServiceLimits {

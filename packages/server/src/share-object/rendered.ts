@@ -56,7 +56,7 @@ export type DiffEntry = { key: string; data: RowData; html?: string }
 export type PreviousDiff = { data: string | null; html: string | null; renderer: number | null }
 
 /**
- * HTML kept in the rows it renders (schema step 4: `html` and `renderer` columns of `part` and `diff`), so a page
+ * HTML kept in the rows it renders (schema step 5: `html` and `renderer` columns of `part` and `diff`), so a page
  * view reads it instead of rendering.
  *
  * Parts are rendered by the Worker as it takes a sync's items, under one budget for the sync, and written with the

@@ -90,10 +90,21 @@ const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    // The version that first wrote each message and part, so a page `?v=N` shows the rows that existed at N. Rows
+    // from before this step take their last write's version: the earliest one known for them.
+    step: 4,
+    statements: [
+      "ALTER TABLE message ADD COLUMN created_version INTEGER NOT NULL DEFAULT 0",
+      "UPDATE message SET created_version = version",
+      "ALTER TABLE part ADD COLUMN created_version INTEGER NOT NULL DEFAULT 0",
+      "UPDATE part SET created_version = version",
+    ],
+  },
+  {
     // Each part's and diff file's HTML, rendered once when written (share-object/rendered.ts), with the renderer
     // version that made it. Columns after `data`, so a write of a part is still its row and its version index entry,
     // and reading `data` (the JSON API) never reads the HTML; rows whose data lives in R2 hold their HTML here too.
-    step: 4,
+    step: 5,
     statements: [
       "ALTER TABLE part ADD COLUMN html TEXT",
       "ALTER TABLE part ADD COLUMN renderer INTEGER",

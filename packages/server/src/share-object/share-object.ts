@@ -9,9 +9,18 @@ import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { errorJson, failure, type Outcome, success } from "./outcome.ts"
 import { renderBudget, renderPart } from "./rendered.ts"
 import { type PieceInput, type PieceResult, rowsOf } from "./row-writes.ts"
-import type { ShareRow } from "./rows.ts"
-import { type FirstRead, indexEntryOf, type PagedTable, type PageKey, type RowsPage, ShareStore } from "./store.ts"
+import type { ShareRow, StoredRow } from "./rows.ts"
+import {
+  type FirstRead,
+  indexEntryOf,
+  type PagedTable,
+  type PageKey,
+  type RowsPage,
+  ShareStore,
+  type SnapshotHead,
+} from "./store.ts"
 import { VIEWER_IDLE_MS, Viewers } from "./viewers.ts"
+import { WindowReader, type WindowRequest, type WindowRows } from "./window.ts"
 
 export type CreateInput = {
   shareID: string
@@ -33,6 +42,7 @@ export class ShareObject extends DurableObject<Env> {
   private readonly sql: MeteredSql
   private readonly store: ShareStore
   private readonly viewers: Viewers
+  private readonly windows: WindowReader
   private importing: Promise<ShareRow | undefined> | undefined
   private readonly listing: ListingPublisher
 
@@ -41,6 +51,7 @@ export class ShareObject extends DurableObject<Env> {
     this.sql = new MeteredSql(ctx.storage.sql)
     this.store = new ShareStore(ctx.storage, this.sql)
     this.viewers = new Viewers(ctx)
+    this.windows = new WindowReader(this.sql)
     this.listing = new ListingPublisher(ctx.storage, env, () => {
       const header = this.store.header()
       return header === undefined ? undefined : indexEntryOf(header)
@@ -202,6 +213,37 @@ export class ShareObject extends DurableObject<Env> {
     if (header === undefined) return failure("not_found", "share not found")
     const budget = input.withHtml === true ? renderBudget("read") : undefined
     return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes, budget))
+  }
+
+  /**
+   * What a page shows: the head and a window of whole turns (see WindowReader), with the turn index. With `upTo`,
+   * the rows that existed at that version (the head is today's: the session row and diff keep no history).
+   */
+  async readWindow(
+    input: { shareID: string } & WindowRequest,
+  ): Promise<Outcome<SnapshotHead & WindowRows & { diffHtml: (string | null)[] }>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return failure("not_found", "share not found")
+    // Parts the window shows that no write rendered: rendered now, under one read's budget, and kept.
+    const budget = renderBudget("read")
+    const rows = this.windows.read(input, (messageID, id, row) =>
+      this.store.rendered.latePart(messageID, id, row, budget),
+    )
+    const diffHtml = this.store.diffHtml(header, -1, budget)
+    this.sql.takeCost()
+    return success({ ...this.store.head(header), ...rows, diffHtml })
+  }
+
+  /** One part with its message, whole: the page a clipped part's "show all" opens. */
+  async readPart(input: {
+    shareID: string
+    partID: string
+  }): Promise<Outcome<SnapshotHead & { part: StoredRow; message?: StoredRow }>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return failure("not_found", "share not found")
+    const part = this.store.part(input.partID)
+    if (part === undefined) return failure("not_found", "part not found")
+    return success({ ...this.store.head(header), ...part })
   }
 
   async metadata(input: { shareID: string }): Promise<Outcome<SessionIndex>> {

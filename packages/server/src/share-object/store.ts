@@ -183,12 +183,14 @@ export class ShareStore {
   private upsertMessage(id: string, data: RowData, version: number, replaced: string[]): number {
     const existing = this.sql.first<{ blob: string | null }>("SELECT blob FROM message WHERE id = ?", id)
     if (existing?.blob) replaced.push(existing.blob)
+    // created_version is set by the insert only: an update keeps the version that first wrote the row (for `?v=`).
     this.sql.run(
-      `INSERT INTO message (id, data, blob, version) VALUES (?, ?, ?, ?)
+      `INSERT INTO message (id, data, blob, version, created_version) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version`,
       id,
       textOf(data),
       blobOf(data),
+      version,
       version,
     )
     return existing === undefined ? 1 : 0
@@ -207,13 +209,15 @@ export class ShareStore {
     )
     if (existing?.blob) replaced.push(existing.blob)
     this.sql.run(
-      `INSERT INTO part (message_id, id, data, blob, version, html, renderer) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO part (message_id, id, data, blob, version, created_version, html, renderer)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(message_id, id) DO UPDATE SET data = excluded.data, blob = excluded.blob, version = excluded.version,
           html = excluded.html, renderer = excluded.renderer`,
       messageID,
       id,
       textOf(data),
       blobOf(data),
+      version,
       version,
       row.html ?? null,
       rendererOf(row.html),
@@ -308,6 +312,21 @@ export class ShareStore {
       if (row.data === null) return null
       return this.rendered.lateDiff(row.file, row.data, budget) ?? null
     })
+  }
+
+  /**
+   * A part's row and its message's row (absent when the message never arrived), as stored (text or R2 key). Parts
+   * are keyed by (message_id, id), and a link names the part alone, so this scans the part keys: an index on `id`
+   * would cost every synced part a third row write, for a lookup only a permalink into an unloaded turn makes.
+   */
+  part(partID: string): { part: StoredRow; message?: StoredRow } | undefined {
+    const row = this.sql.first<DataRow & { message_id: string }>(
+      "SELECT data, blob, message_id FROM part WHERE id = ?",
+      partID,
+    )
+    if (row === undefined) return undefined
+    const message = this.sql.first<DataRow>("SELECT data, blob FROM message WHERE id = ?", row.message_id)
+    return message === undefined ? { part: storedRow(row) } : { part: storedRow(row), message: storedRow(message) }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { IMAGE_URL } from "../render/links.ts"
+import { HIGHLIGHT_CLASS, IMAGE_URL } from "../render/links.ts"
 
 /**
  * What markdown may become on a share page: the tags and attributes render/markdown.ts (markdown-it) emits, no event
@@ -24,6 +24,8 @@ export const MARKDOWN_ALLOWED: Record<string, string[]> = {
   p: [],
   pre: ["class"],
   s: [],
+  // Syntax highlighting (render/highlight.ts): class names only, each checked against HIGHLIGHT_CLASS.
+  span: ["class"],
   strong: [],
   table: [],
   tbody: [],
@@ -37,9 +39,67 @@ export const MARKDOWN_ALLOWED: Record<string, string[]> = {
 /** The only image sources kept, on the server and in the browser: inline data, never a request. */
 export const IMAGE_DATA = IMAGE_URL
 
-/** What the page components put around the markdown (session-head, diff-view, message-view, part-view). */
-const PAGE_TAGS = ["article", "section", "div", "span", "time", "li", "h1", "h2", "pre", "p", "details", "summary"]
-const PAGE_ATTRIBUTES = ["id", "class", "title", "datetime", "hidden", "data-sort", "data-file"]
+/** Class tokens highlighting emits (render/links.ts). */
+export { HIGHLIGHT_CLASS }
+
+/** What the page components put around the markdown (session head, messages, parts, tools, the diff review). */
+const PAGE_TAGS = [
+  "article",
+  "section",
+  "div",
+  "span",
+  "time",
+  "ul",
+  "ol",
+  "li",
+  "h1",
+  "h2",
+  "pre",
+  "code",
+  "p",
+  "a",
+  "details",
+  "summary",
+  "footer",
+  "figure",
+  "figcaption",
+  "img",
+  "nav",
+  "label",
+  "input",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+]
+const PAGE_ATTRIBUTES = [
+  "id",
+  "class",
+  "title",
+  "datetime",
+  "hidden",
+  "open",
+  "href",
+  "src",
+  "alt",
+  "loading",
+  "role",
+  "colspan",
+  "tabindex",
+  "type",
+  "name",
+  "for",
+  "checked",
+  "aria-hidden",
+  "aria-label",
+  "aria-labelledby",
+  "data-sort",
+  "data-file",
+  "data-lang",
+  "data-before",
+]
 
 /**
  * The browser-side allow list: the markdown list plus the page's own markup, so server-rendered fragments pass

@@ -10,6 +10,10 @@ export const PAGE_IDS = {
   models: "models",
   diffs: "diffs",
   messages: "messages",
+  turns: "turns",
+  loadEarlier: "load-earlier",
+  latest: "latest",
+  jumpLatest: "jump-latest",
 } as const
 
 /** Ids of the list page's elements, which its filter script finds. */
@@ -37,4 +41,14 @@ export function partElementId(partID: string): string {
 
 export function modelElementId(key: string): string {
   return `model-${key}`
+}
+
+/** A turn's entry in the turn index (named by the prompt that opens it). */
+export function turnElementId(messageID: string): string {
+  return `turn-${messageID}`
+}
+
+/** A file of the diff review: stable across live updates (it follows the path), safe in a URL fragment. */
+export function diffElementId(file: string): string {
+  return `diff-${file.replace(/[^A-Za-z0-9_.-]/g, "_")}`
 }

@@ -60,3 +60,31 @@ export function recordField(value: unknown, key: string): Loose | undefined {
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`
 }
+
+/** `420 ms`, `3.2 s`, `2 min 5 s`: how long a tool call, a thought or a turn took. */
+export function formatDuration(ms: number | undefined): string | undefined {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return undefined
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
+  const minutes = Math.floor(ms / 60_000)
+  const seconds = Math.round((ms % 60_000) / 1000)
+  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`
+}
+
+/** `830`, `12.4k`, `1.2M`: token counts as people read them. */
+export function formatCount(count: number): string {
+  if (count < 1000) return String(Math.round(count))
+  if (count < 1_000_000) return `${(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k`
+  return `${(count / 1_000_000).toFixed(1)}M`
+}
+
+/** `$0.0123`; cents once it is worth more than a dollar. */
+export function formatCost(cost: number): string {
+  return cost >= 1 ? `$${cost.toFixed(2)}` : `$${cost.toFixed(4)}`
+}
+
+/** The last `segments` path segments: `…/views/head.tsx` reads better in a one-line summary than a full path. */
+export function shortPath(path: string, segments = 3): string {
+  const parts = path.split("/").filter((part) => part !== "")
+  return parts.length <= segments ? path : `…/${parts.slice(-segments).join("/")}`
+}

@@ -5,11 +5,12 @@ import { withBudget } from "../render/context.ts"
 import { markHiddenCharacters } from "../render/html.ts"
 import type { StoredHtml } from "../service/snapshot-reader.ts"
 import { DiffsView } from "./diff-view.tsx"
-import { messageElementId, modelElementId, PAGE_IDS, partElementId, partsElementId } from "./dom-ids.ts"
+import { messageElementId, modelElementId, PAGE_IDS, partElementId, partsElementId, turnElementId } from "./dom-ids.ts"
 import type { Fragment, FragmentBatch } from "./fragment-batch.ts"
 import { MessageView } from "./message-view.tsx"
 import { PartView } from "./part-view.tsx"
 import { ModelView, SessionHead } from "./session-head.tsx"
+import { TurnItem, turnLabel } from "./turn-index.tsx"
 
 /**
  * A fragment's HTML with hidden characters marked, as on the page (stored part and diff HTML already are); what has
@@ -50,6 +51,19 @@ export function fragmentsOf(
       id: messageElementId(message.id),
       parent: PAGE_IDS.messages,
       html: html(<MessageView id={message.id} message={message} parts={[]} />),
+    })
+    // A new prompt is a new turn: the index gets it too (labelled by its text, when that came along).
+    if (message.role !== "user") continue
+    const text = delta.parts.find((part) => part.messageID === message.id && part.type === "text")
+    const entry = {
+      messageID: message.id,
+      label: turnLabel(typeof text?.text === "string" ? text.text : ""),
+      loaded: true,
+    }
+    fragments.push({
+      id: turnElementId(message.id),
+      parent: PAGE_IDS.turns,
+      html: html(<TurnItem entry={entry} />),
     })
   }
   for (const part of delta.parts) {

@@ -7,6 +7,10 @@ type LayoutProps = {
   nonce: string
   /** Source of the page's one inline script (a constant of ours; page data travels in data-* attributes). */
   script?: string
+  /** Other forms of the same page (`<link rel="alternate">`): the share as Markdown and as JSON. */
+  alternates?: { type: string; href: string }[]
+  /** Room for the turn index beside the conversation. */
+  wide?: boolean
   children?: Child
 }
 
@@ -20,10 +24,13 @@ export function Layout(props: LayoutProps) {
         <meta name="robots" content="noindex, nofollow" />
         <meta name="referrer" content="no-referrer" />
         <title>{props.title}</title>
+        {(props.alternates ?? []).map((alternate) => (
+          <link rel="alternate" type={alternate.type} href={alternate.href} />
+        ))}
         <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: STYLES }} />
       </head>
       <body>
-        <main>
+        <main class={props.wide === true ? "wide" : undefined}>
           <header class="top">
             <a class="brand" href="/sessions">
               cloudsession

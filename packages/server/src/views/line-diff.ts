@@ -1,4 +1,5 @@
-export type DiffLine = { kind: "same" | "add" | "del" | "hunk"; text: string }
+/** A line of a diff; a `hunk` marker that stands for unchanged lines left out says how many (`skipped`). */
+export type DiffLine = { kind: "same" | "add" | "del" | "hunk"; text: string; skipped?: number }
 
 /** Above this many line pairs the LCS table is too big for a request; such diffs show as whole-file replace. */
 const MAX_CELLS = 4_000_000
@@ -67,7 +68,13 @@ export function patchLines(patch: string): DiffLine[] {
   return splitLines(patch)
     .filter(
       (line) =>
-        !line.startsWith("---") && !line.startsWith("+++") && !line.startsWith("diff ") && !line.startsWith("index "),
+        !line.startsWith("---") &&
+        !line.startsWith("+++") &&
+        !line.startsWith("diff ") &&
+        !line.startsWith("index ") &&
+        // jsdiff's createPatch (OpenCode's edit tool) heads a patch with `Index: file` and a rule of `=`.
+        !line.startsWith("Index: ") &&
+        !/^={8,}$/.test(line),
     )
     .map((line) => {
       if (line.startsWith("@@")) return { kind: "hunk" as const, text: line }
@@ -93,14 +100,72 @@ export function withContext(lines: DiffLine[], context = 3): DiffLine[] {
   let skipped = 0
   lines.forEach((line, index) => {
     if (near[index]) {
-      if (skipped > 0) out.push({ kind: "hunk", text: `⋯ ${skipped} unchanged line${skipped === 1 ? "" : "s"}` })
+      if (skipped > 0) out.push(skippedMarker(skipped))
       skipped = 0
       out.push(line)
       return
     }
     skipped++
   })
-  if (skipped > 0 && out.length > 0)
-    out.push({ kind: "hunk", text: `⋯ ${skipped} unchanged line${skipped === 1 ? "" : "s"}` })
+  if (skipped > 0 && out.length > 0) out.push(skippedMarker(skipped))
   return out
+}
+
+function skippedMarker(skipped: number): DiffLine {
+  return { kind: "hunk", text: `⋯ ${skipped} unchanged line${skipped === 1 ? "" : "s"}`, skipped }
+}
+
+/** A diff line with its numbers in the old and the new file (absent on the side it does not exist on). */
+export type NumberedLine = DiffLine & { old?: number; new?: number }
+
+/**
+ * Line numbers for both sides: counted from 1, moved on by a patch's `@@ -a,b +c,d @@` headers and by markers
+ * of skipped unchanged lines.
+ */
+export function numberLines(lines: DiffLine[]): NumberedLine[] {
+  let old = 1
+  let next = 1
+  return lines.map((line) => {
+    if (line.kind === "hunk") {
+      const header = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line.text)
+      if (header !== null) {
+        old = Number(header[1])
+        next = Number(header[2])
+      }
+      old += line.skipped ?? 0
+      next += line.skipped ?? 0
+      return line
+    }
+    if (line.kind === "add") return { ...line, new: next++ }
+    if (line.kind === "del") return { ...line, old: old++ }
+    return { ...line, old: old++, new: next++ }
+  })
+}
+
+/** A row of a side-by-side view: the old line on the left, the new on the right (either may be empty). */
+export type SplitRow = { hunk?: string; left?: NumberedLine; right?: NumberedLine }
+
+/** Pairs a run of removed lines with the run of added lines after it, so a changed line sits beside its new text. */
+export function splitRows(lines: NumberedLine[]): SplitRow[] {
+  const rows: SplitRow[] = []
+  let index = 0
+  while (index < lines.length) {
+    const line = lines[index] as NumberedLine
+    if (line.kind === "hunk") {
+      rows.push({ hunk: line.text })
+      index++
+      continue
+    }
+    if (line.kind === "same") {
+      rows.push({ left: line, right: line })
+      index++
+      continue
+    }
+    const removed: NumberedLine[] = []
+    const added: NumberedLine[] = []
+    while (index < lines.length && lines[index]?.kind === "del") removed.push(lines[index++] as NumberedLine)
+    while (index < lines.length && lines[index]?.kind === "add") added.push(lines[index++] as NumberedLine)
+    for (let k = 0; k < Math.max(removed.length, added.length); k++) rows.push({ left: removed[k], right: added[k] })
+  }
+  return rows
 }

@@ -1,5 +1,6 @@
 import { ShareError, ShareIdSchema } from "@cloudsession/protocol"
 import { type Context, Hono } from "hono"
+import type { JSX } from "hono/jsx/jsx-runtime"
 import { isOriginAllowed } from "../auth/origin.ts"
 import type { Env } from "../env.ts"
 import { errorResponse } from "../errors/error-response.ts"
@@ -9,8 +10,9 @@ import { markHiddenInPage } from "../render/html.ts"
 import { ShareService } from "../service/share-service.ts"
 import { ErrorPage } from "./error-page.tsx"
 import { fragmentsOf } from "./fragments.tsx"
+import { earlierTurns, wantsMarkdown, windowOf } from "./page-window.tsx"
 import { pageHeaders, unlisted } from "./security.ts"
-import { SessionDetail } from "./session-detail.tsx"
+import { PartPage, SessionDetail } from "./session-detail.tsx"
 import { SessionList } from "./session-list.tsx"
 
 type ViewContext = Context<{ Bindings: Env }>
@@ -24,6 +26,14 @@ function nonceOf(c: ViewContext): string {
 
 function isShareId(id: string): boolean {
   return ShareIdSchema.safeParse(id).success
+}
+
+/**
+ * A whole page as HTML: parts and diffs come with the HTML stored when they were written; what has none is rendered
+ * here, within one page's budget, and hidden characters are marked like in the stored HTML.
+ */
+function renderPage(page: () => JSX.Element): string {
+  return withBudget(new RenderBudget(RENDER_UNITS.read), () => markHiddenInPage(String(page())))
 }
 
 function notFoundPage(c: ViewContext): Response | Promise<Response> {
@@ -63,22 +73,65 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
     }
   })
   .get("/share/:id", unlisted, pageHeaders, async (c) => {
-    const id = c.req.param("id")
-    if (!isShareId(id)) return notFoundPage(c)
+    const requested = c.req.param("id")
+    // `/share/<id>.md` and `/share/<id>.json`: the same share for agents and scripts (ids never hold a dot).
+    const [id = "", format] = requested.split(".", 2)
+    if (!isShareId(id) || (format !== undefined && format !== "md" && format !== "json")) return notFoundPage(c)
+    const service = new ShareService(c.env)
+    c.header("Vary", "Accept")
     try {
-      const { snapshot, complete, html } = await new ShareService(c.env).getForView(id)
-      // Parts and diffs come with the HTML stored when they were written; what has none is rendered here, within
-      // one page's budget (and with hidden characters marked, like the stored HTML).
-      const page = withBudget(new RenderBudget(RENDER_UNITS.read), () =>
-        markHiddenInPage(
-          String(<SessionDetail snapshot={snapshot} complete={complete} html={html} nonce={nonceOf(c)} />),
-        ),
+      if (format === "json") {
+        return c.body(await service.getStream(id), 200, { "Content-Type": "application/json; charset=UTF-8" })
+      }
+      if (format === "md" || wantsMarkdown(c.req.header("accept"))) {
+        return c.body(await service.getTranscript(id), 200, { "Content-Type": "text/markdown; charset=UTF-8" })
+      }
+      const partID = c.req.query("part")
+      if (partID !== undefined) {
+        const { snapshot, part, message } = await service.getPart(id, partID)
+        // Shown whole, so rendered here (the stored HTML is clipped), within the page's budget.
+        return c.html(
+          renderPage(() => <PartPage snapshot={snapshot} part={part} message={message} nonce={nonceOf(c)} />),
+        )
+      }
+      const page = await service.getPage(id, {
+        before: c.req.query("before"),
+        at: c.req.query("at"),
+        v: c.req.query("v"),
+      })
+      return c.html(
+        renderPage(() => (
+          <SessionDetail
+            snapshot={page.snapshot}
+            complete={page.complete}
+            html={page.html}
+            nonce={nonceOf(c)}
+            window={windowOf(page)}
+          />
+        )),
       )
-      return c.html(page)
     } catch (error) {
       if (error instanceof ShareError && error.code === "not_found") return notFoundPage(c)
+      if (error instanceof ShareError && error.code === "bad_request") {
+        return c.html(<ErrorPage nonce={nonceOf(c)} status={400} heading="Bad page" message={error.message} />, 400)
+      }
       throw error
     }
+  })
+  // Earlier turns for the live script's "load earlier": server-rendered, sanitised HTML of the messages before one.
+  .get("/share/:id/turns", unlisted, async (c) => {
+    const id = c.req.param("id")
+    if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
+    const before = c.req.query("before")
+    if (before === undefined) return errorResponse(c, new ShareError("bad_request", "`before` is required"))
+    const page = await new ShareService(c.env).getPage(id, { before })
+    return c.json(
+      withBudget(new RenderBudget(RENDER_UNITS.read), () => earlierTurns(page)),
+      200,
+      {
+        "Cache-Control": "no-store",
+      },
+    )
   })
   // Server-rendered, sanitised HTML of what changed after `since`: what the live script patches into the page. Read
   // under the page's byte budget, from the HTML stored when items were written; nothing is cached, so nothing of a

@@ -1,6 +1,6 @@
+import { snapshotToMarkdown } from "@cloudsession/protocol"
 import { Command, Option } from "commander"
 import { checkShareId, fetchShare, locateShare } from "../../export/fetch-share.ts"
-import { snapshotToMarkdown } from "../../export/markdown.ts"
 import { type CommonFlags, serverUrl } from "../config.ts"
 
 /** `export <shareID|url> [--format json|md]`: print a share as viewers see it. */

@@ -1,6 +1,7 @@
 import { messageElementId, messageOfPartsElement, PAGE_IDS } from "../dom-ids.ts"
 import type { Fragment, FragmentBatch } from "../fragment-batch.ts"
-import { createSanitizer } from "./sanitize.ts"
+import { readingAids } from "./reader.ts"
+import { createSanitizer, type Sanitize } from "./sanitize.ts"
 
 /**
  * The share page's one inline script (it runs under a CSP nonce). It keeps the page current:
@@ -17,15 +18,17 @@ import { createSanitizer } from "./sanitize.ts"
  *   refused handshake turns out (fragments answer 404) to mean the share is gone.
  *
  * It never sends anything on the socket: viewer sockets are read-only and the server closes a socket that talks.
+ * The reading aids (reader.ts: earlier turns, permalinks, jump to latest, replay) run alongside.
  */
-function keepCurrent(): void {
-  const sanitize = createSanitizer()
+function keepCurrent(sanitize: Sanitize): void {
   const root = document.getElementById(PAGE_IDS.session)
   const status = document.getElementById(PAGE_IDS.liveStatus)
   const messages = document.getElementById(PAGE_IDS.messages)
   const goneNotice = document.getElementById(PAGE_IDS.shareGone)
   if (root === null || status === null || messages === null) return
   const share = root.dataset.share ?? ""
+  // A page of earlier turns, or of an older version, is a fixed view: nothing to keep current.
+  if (root.dataset.live === "off") return
   let version = Number(root.dataset.version) || 0
   // The newest version a push announced. Sent along with the fetch: every viewer asks for the same (since, version)
   // right after a push, so the server can answer them all from one rendering.
@@ -96,11 +99,37 @@ function keepCurrent(): void {
     return messageID === undefined ? null : shellFor(id, messageID)
   }
 
+  // Turns before the first one loaded are not on the page: their updates wait until they are loaded.
+  const beforePage = (fragment: Fragment): boolean => {
+    const first = document.getElementById(PAGE_IDS.loadEarlier)?.dataset.before ?? ""
+    if (first === "") return false
+    const message = fragment.id.startsWith("msg-")
+      ? fragment.id.slice("msg-".length)
+      : messageOfPartsElement(fragment.parent ?? "")
+    return message !== undefined && message !== "" && message < first
+  }
+
+  // What the reader opened (a tool call, a thought) or chose (the split diff view) stays so after an update.
+  const keepState = (existing: HTMLElement, element: HTMLElement) => {
+    const open = Array.from(existing.querySelectorAll("details"), (details) => details.open)
+    Array.from(element.querySelectorAll("details")).forEach((details, index) => {
+      const wasOpen = open[index]
+      if (wasOpen !== undefined) details.open = wasOpen
+    })
+    for (const input of existing.querySelectorAll("input[id]")) {
+      if (!(input instanceof HTMLInputElement)) continue
+      const twin = element.querySelector(`#${CSS.escape(input.id)}`)
+      if (twin instanceof HTMLInputElement) twin.checked = input.checked
+    }
+  }
+
   const apply = (fragment: Fragment) => {
+    if (beforePage(fragment)) return
     const element = build(fragment.html)
     if (element === null) return
     const existing = document.getElementById(fragment.id)
     if (existing !== null) {
+      keepState(existing, element)
       // A message update carries only its header: keep the parts already on the page.
       const kept = existing.querySelector(":scope > .parts")
       const slot = element.querySelector(":scope > .parts")
@@ -140,6 +169,7 @@ function keepCurrent(): void {
         for (const fragment of body.fragments) apply(fragment)
         version = Math.max(version, body.version)
         root.dataset.version = String(version)
+        if (body.fragments.length > 0) document.dispatchEvent(new CustomEvent("cloudsession:updated"))
       } while (again)
       failures = 0
       clearTimeout(retry)
@@ -148,6 +178,8 @@ function keepCurrent(): void {
       // The version did not move, so the retry fetches the same changes again. One pending retry at a time, on
       // the socket's backoff, so an outage is not hit every few seconds by every open page.
       console.warn("cloudsession: catch-up failed", error)
+      // Still behind what the server announced: say so, rather than look current.
+      if (announced > version) setStatus("behind", `behind by ${announced - version} · retrying`)
       if (retry === undefined) {
         retry = setTimeout(() => {
           retry = undefined
@@ -189,7 +221,11 @@ function keepCurrent(): void {
       const pushed = announcedVersion(event.data)
       if (pushed === undefined) return
       announced = Math.max(announced, pushed)
-      if (pushed > version) void catchUp()
+      if (pushed <= version) return
+      setStatus("behind", "updating")
+      void catchUp().then(() => {
+        if (!stopped && version >= announced) setStatus("live", "live")
+      })
     })
     socket.addEventListener("close", async (event) => {
       clearInterval(pinger)
@@ -212,4 +248,6 @@ function keepCurrent(): void {
   connect()
 }
 
-keepCurrent()
+const sanitize = createSanitizer()
+keepCurrent(sanitize)
+readingAids(sanitize)

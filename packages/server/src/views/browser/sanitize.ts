@@ -12,7 +12,9 @@ const URL_ATTRIBUTES: ReadonlySet<string> = new Set(["href", "src"])
  * Images keep only `data:image/` sources, as on the server. Returning DOM rather than a string avoids a second parse
  * of the cleaned HTML.
  */
-export function createSanitizer(): (html: string) => DocumentFragment | null {
+export type Sanitize = (html: string) => DocumentFragment | null
+
+export function createSanitizer(): Sanitize {
   DOMPurify.addHook("uponSanitizeAttribute", (node, data) => {
     if (node.nodeName === "IMG" && data.attrName === "src" && !IMAGE_DATA.test(data.attrValue.trim())) {
       data.keepAttr = false
