@@ -131,5 +131,13 @@ describe("a hostile share's pages cost what a plain one's do", () => {
     const plainID = uniqueSessionID("diff-plain")
     const cheap = await createShare(plainID, diffShare(plainID, false))
     await expectViewsBounded(hostile, cheap)
+    // Every file is listed; the page carries the bodies of as many as fit its share of diff HTML (a few MB else).
+    const page = await (await api(`/share/${hostile.id}`)).text()
+    expect(page.match(/<li><a href="#diff-/g)).toHaveLength(80)
+    const bodies = page.match(/<details class="file-diff"/g)?.length ?? 0
+    expect(bodies).toBeGreaterThan(0)
+    expect(bodies).toBeLessThan(80)
+    expect(page).toContain(`${80 - bodies} more files listed above, not shown here`)
+    expect(page.length).toBeLessThan(2 * 1024 * 1024)
   })
 })

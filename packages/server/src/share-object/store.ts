@@ -1,5 +1,6 @@
 import { LIMITS, type Session, type SessionIndex, type ShareSnapshot, type SyncResult } from "@cloudsession/protocol"
 import type { RenderBudget } from "../render/budget.ts"
+import { DIFF_PAGE_CHARS } from "../settings/limits.ts"
 import type { MeteredSql } from "../storage/metered-sql.ts"
 import { migrate, tableExists } from "../storage/migrations.ts"
 import { currentHtml, type DiffEntry, type PreviousDiff, RenderedItems, renderBudget, rendererOf } from "./rendered.ts"
@@ -298,20 +299,33 @@ export class ShareStore {
   }
 
   /**
-   * Each diff file's HTML, in the order `head` reads diffs in (none when `head` read none): the stored HTML, else
-   * rendered now within `budget` (inline files) and kept, else null (the view renders it from the row).
+   * The HTML of the first diff files, in the order `head` reads diffs in (none when `head` read none), up to
+   * DIFF_PAGE_CHARS (the first file always): the stored HTML, else rendered now within `budget` (inline files) and
+   * kept, else null (the view renders it from the row). The files after are not read; a page lists them only.
    */
   diffHtml(header: ShareRow, since: number, budget: RenderBudget): (string | null)[] {
     if (!this.diffsChanged(header, since)) return []
-    const rows = this.sql.all<{ file: string; data: string | null; html: string | null; renderer: number | null }>(
-      "SELECT file, data, html, renderer FROM diff ORDER BY file",
-    )
-    return rows.map((row) => {
+    const shown: (string | null)[] = []
+    const late: { index: number; file: string; data: string }[] = []
+    let chars = 0
+    for (const row of this.sql.each<{
+      file: string
+      data: string | null
+      html: string | null
+      renderer: number | null
+    }>("SELECT file, data, html, renderer FROM diff ORDER BY file")) {
       const stored = currentHtml(row)
-      if (stored !== undefined) return stored
-      if (row.data === null) return null
-      return this.rendered.lateDiff(row.file, row.data, budget) ?? null
-    })
+      // A file to render counts as the most a stored one could be, so the page stays within its size either way.
+      const size = stored?.length ?? DIFF_PAGE_CHARS
+      if (shown.length > 0 && chars + size > DIFF_PAGE_CHARS) break
+      chars += size
+      shown.push(stored ?? null)
+      if (stored === undefined && row.data !== null)
+        late.push({ index: shown.length - 1, file: row.file, data: row.data })
+    }
+    // Once the query is done: a late render writes the row it renders.
+    for (const { index, file, data } of late) shown[index] = this.rendered.lateDiff(file, data, budget) ?? null
+    return shown
   }
 
   /**

@@ -4,6 +4,7 @@ import type { RenderBudget } from "../render/budget.ts"
 import { activeBudget, nextItemBudget, withBudget } from "../render/context.ts"
 import { highlight, languageOfPath } from "../render/highlight.ts"
 import { markHiddenCharacters } from "../render/html.ts"
+import { DIFF_PAGE_CHARS } from "../settings/limits.ts"
 import { diffElementId, PAGE_IDS } from "./dom-ids.ts"
 import { clip, plural, stringField } from "./format.ts"
 import {
@@ -211,7 +212,17 @@ function fileHtml(diff: FileDiff, stored: string | undefined, index: number): st
 export function DiffsView(props: { diffs: FileDiff[]; html?: (string | undefined)[] }) {
   const additions = props.diffs.reduce((total, diff) => total + (diff.additions ?? 0), 0)
   const deletions = props.diffs.reduce((total, diff) => total + (diff.deletions ?? 0), 0)
-  const shown = props.diffs.slice(0, FILE_LIMIT)
+  const shown: string[] = []
+  let chars = 0
+  // With stored HTML, the files it covers (the storage read stopped at the page's share of diff HTML).
+  const files = props.diffs.slice(0, Math.min(FILE_LIMIT, props.html?.length ?? FILE_LIMIT))
+  for (const [index, diff] of files.entries()) {
+    const html = fileHtml(diff, props.html?.[index], index)
+    // The first file is always shown, so one large file is not an empty review.
+    if (shown.length > 0 && chars + html.length > DIFF_PAGE_CHARS) break
+    shown.push(html)
+    chars += html.length
+  }
   return (
     <section id={PAGE_IDS.diffs} class="review" hidden={props.diffs.length === 0} aria-labelledby="diffs-title">
       <input type="radio" name="diff-view" id="view-unified" class="toggle sr-only" checked />
@@ -235,7 +246,7 @@ export function DiffsView(props: { diffs: FileDiff[]; html?: (string | undefined
       </ul>
       <div class="file-diffs">
         {/* The HTML stored when the diff was written, when there is one: a view does not diff again. */}
-        {shown.map((diff, index) => raw(fileHtml(diff, props.html?.[index], index)))}
+        {shown.map((html) => raw(html))}
         {props.diffs.length > shown.length ? (
           <p class="clip">… {props.diffs.length - shown.length} more files listed above, not shown here</p>
         ) : null}
