@@ -2,8 +2,9 @@ import type { FileDiff, Part } from "@cloudsession/protocol"
 import type { RenderBudget } from "./budget.ts"
 
 /**
- * What turns one stored item into its HTML, once, when it is written (see docs/security.md). The Durable Object
- * stores the result and pages read it back; `version` is stored with it, so a renderer that changes its output
+ * What turns one stored item into its HTML, once, when it is written (see docs/security.md): the Worker renders
+ * parts as it takes a sync's items, the Durable Object the diff files that changed; the HTML is stored in the item's
+ * row and pages read it back; `version` is stored with it, so a renderer that changes its output
  * bumps it and older rows are rendered again the next time they are read.
  */
 export type ItemRenderer = {
