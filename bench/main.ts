@@ -13,6 +13,7 @@ import { opencodeLatency } from "./scenarios/opencode-latency.ts"
 import { pageFirstPaint } from "./scenarios/page-first-paint.ts"
 import { pipelining } from "./scenarios/pipelining.ts"
 import { restart } from "./scenarios/restart.ts"
+import { routeMemory } from "./scenarios/route-memory.ts"
 import { rpcVsHttp } from "./scenarios/rpc-vs-http.ts"
 import { syncCost } from "./scenarios/sync-cost.ts"
 
@@ -110,6 +111,12 @@ async function runServerScenarios(scratch: string, results: Record<string, unkno
       results.pageFirstPaint = section(
         "8. A 10 000-part session's share page in Chromium: first paint of the latest turn, bytes before any scroll",
         await pageFirstPaint(api),
+      )
+    }
+    if (wanted("routeMemory")) {
+      results.routeMemory = section(
+        "9. Memory per route: workerd's peak resident memory above idle while serving a ~110 MB share",
+        await routeMemory(api, worker.process.pid ?? 0),
       )
     }
   } finally {

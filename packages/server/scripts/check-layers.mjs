@@ -20,7 +20,8 @@ export const LAYERS = [
   ["service"], // the one place share operations happen
   ["share-object"], // one share's Durable Object
   ["listing", "quota"], // the share directory Durable Object, R2 listing entries and their publisher; rate counters
-  ["storage", "crypto", "settings"], // SQL metering and migrations, hashing and secrets, Worker vars
+  ["render"], // linear, budgeted markdown and highlighting, the link allow list, hidden-character marks, the item renderer slot
+  ["storage", "crypto", "settings", "input"], // SQL metering and migrations, hashing and secrets, Worker vars, bounded request bodies
 ]
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..")

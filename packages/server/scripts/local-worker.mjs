@@ -53,7 +53,9 @@ export async function startLocalWorker(options = {}) {
     options.log ? "info" : "warn",
   ]
   if (options.persistTo) args.push("--persist-to", options.persistTo)
-  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`)
+  // A server on this machine answers only to its own names (see src/settings/hosts.ts); a caller may turn it off.
+  const vars = { LOCAL_HOSTS_ONLY: "true", ...options.vars }
+  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`)
   const child = spawn(nodeBinary, args, {
     cwd: serverDir,
     env: { ...process.env, ...QUIET_ENV },

@@ -18,6 +18,11 @@ export type Env = {
   DIRECTORY_NAME?: string
   /** Host share URLs point at, without scheme. Empty: the origin of the creating request. */
   API_DOMAIN?: string
+  /**
+   * "true": answer only requests whose `Host` is a loopback name, an IP literal or `API_DOMAIN` (see
+   * `isAllowedHost`). The local launcher sets it; a deployment behind Cloudflare does not need it.
+   */
+  LOCAL_HOSTS_ONLY?: string
   /** Comma-separated allowlist of browser origins for /rpc. */
   RPC_ALLOWED_ORIGINS?: string
   /** Secret: comma- or newline-separated list of bearer tokens accepted on /rpc (several, so tokens rotate). */

@@ -1,5 +1,10 @@
 import { app } from "./app.ts"
 import type { Env } from "./env.ts"
+import { installItemRenderer } from "./render/item-renderer.ts"
+import { itemRenderer } from "./views/item-html.tsx"
+
+// Shares render their items when they are written, with the page's own components (see render/item-renderer.ts).
+installItemRenderer(itemRenderer)
 
 export { ShareDirectory } from "./listing/share-directory.ts"
 export { RateLimiter } from "./quota/rate-limiter.ts"

@@ -1,9 +1,10 @@
 import type { Part } from "@cloudsession/protocol"
 import { RICH_DIFFS, richSessionItems } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
+import { RENDER_UNITS, RenderBudget } from "../src/render/budget.ts"
+import { highlight, languageNamed, languageOfPath, onlyHighlightMarkup } from "../src/render/highlight.ts"
+import { markdownOrPlain } from "../src/render/markdown.ts"
 import { DiffsView } from "../src/views/diff-view.tsx"
-import { highlight, languageNamed, languageOfPath, onlyHighlightMarkup } from "../src/views/highlight.ts"
-import { renderMarkdown } from "../src/views/markdown.ts"
 import { MessageView } from "../src/views/message-view.tsx"
 import { PartView } from "../src/views/part-view.tsx"
 
@@ -142,9 +143,13 @@ describe("highlighting", () => {
     expect(onlyHighlightMarkup('<span class="evil" onclick="x">a</span>')).toBe(false)
   })
 
-  it("leaves a block plain past its budget, and markdown keeps only highlighting classes", () => {
+  it("leaves a block plain past its size, and markdown's raw HTML is text (no class of the page's can be borrowed)", () => {
     expect(highlight("x".repeat(20_000), "typescript")).toBeUndefined()
-    const html = renderMarkdown('<span class="notice h-keyword" style="x">hi</span>')
-    expect(html).toContain('<span class="h-keyword">hi</span>')
+    const html = markdownOrPlain(
+      '<span class="notice h-keyword" style="x">hi</span>',
+      new RenderBudget(RENDER_UNITS.item),
+    )
+    expect(html).toContain("&lt;span class=&quot;notice h-keyword&quot;")
+    expect(html).not.toContain("<span")
   })
 })

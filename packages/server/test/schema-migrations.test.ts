@@ -20,6 +20,8 @@ const RELEASED = {
     "cc94d622974d704067f01dfdf2507a36e353980a521d490ff10ae27da75e7b00",
     "b0ebce84f5e153256e73e1476cbb0726aa963bc294a9b1e38ccfabbc17e9cdc7",
     "f873859a960a155483e84fce953ff5f9037c190b5e1484505c70e1ce23f14760",
+    "60990c5e3be41b4914d6351e43858197e1cd9ec0c40d99413345b3c405257c80",
+    "de6a0ca3c55b3734aa9ee801447c6ce79ff84070b4d11d511768f5dba2e2fc11",
   ],
   directory: ["733de7a41084d2d7fb0a0ae40457d86bd7d534cf02dc11e3ab5bfe1559b8e93b"],
 }
@@ -102,7 +104,7 @@ describe("schema migrations", () => {
     expect(snapshot.diffs.map((diff) => diff.file)).toEqual(["src/a.ts"])
     expect(snapshot.metadata.diffVersion).toBe(2)
     const ledger = await runInDurableObject(shareStub(share.id), (_, state) => ledgerOf(state, "share"))
-    expect(ledger.steps).toEqual([1, 2, 3, 4, 5])
+    expect(ledger.steps).toEqual([1, 2, 3, 4, 5, 6])
     expect(ledger.columns).toContain("diff_version")
     // Step 4: the message from before it keeps its version as the one that created it; the new part gets its own.
     const created = await runInDurableObject(shareStub(share.id), (_, state) => ({
@@ -128,12 +130,12 @@ describe("schema migrations", () => {
   it("record every step for a new share, and none again when it restarts", async () => {
     const share = await createShare(uniqueSessionID("fresh"))
     const ledger = () => runInDurableObject(shareStub(share.id), (_, state) => ledgerOf(state, "share"))
-    expect((await ledger()).steps).toEqual([1, 2, 3, 4, 5])
+    expect((await ledger()).steps).toEqual([1, 2, 3, 4, 5, 6])
     // The create woke the directory's import: let it end, so the restart cuts no step of it short.
     await finishBackfill(directory())
     await abortAllDurableObjects()
     await syncShare(share, [{ type: "session_diff", data: [] }])
-    expect(await ledger()).toMatchObject({ steps: [1, 2, 3, 4, 5], columns: expect.arrayContaining(["diff_version"]) })
+    expect(await ledger()).toMatchObject({ steps: [1, 2, 3, 4, 5, 6], columns: expect.arrayContaining(["diff_version"]) })
   })
 
   it("record a directory made before the ledger at step 1, keeping its entries", async () => {

@@ -7,7 +7,7 @@ import { clientKey } from "../quota/client-key.ts"
 import { OwnerService } from "../service/owner-service.ts"
 import { type Caller, ShareService } from "../service/share-service.ts"
 import { publicListingEnabled, redactsHttpItems } from "../settings/privacy.ts"
-import { jsonBody, limitBody } from "./json-body.ts"
+import { jsonBody } from "./json-body.ts"
 
 /** A JSON API client: upstream OpenCode's HTTP client among them, which does not redact, so the server does. */
 function httpCaller(env: Env, request: Request, anonymous: boolean): Caller {
@@ -29,13 +29,13 @@ const ownerRoutes = new Hono<OwnerEnv>()
   .post("/owner/shares/:id/secret", requireOwnerToken, async (c) =>
     c.json(await new OwnerService(c.env).rotateSecret(c.req.param("id"))),
   )
-  .patch("/owner/shares/:id", requireOwnerToken, limitBody, async (c) =>
+  .patch("/owner/shares/:id", requireOwnerToken, async (c) =>
     c.json(await new OwnerService(c.env).update(c.req.param("id"), await jsonBody(c))),
   )
 
 /** The JSON API the CLI uses (the seed's routes). Each route is an adapter: parse the request, call the service. */
 export const apiRoutes = new Hono<CreateEnv>()
-  .post("/share", createGuard, limitBody, async (c) => {
+  .post("/share", createGuard, async (c) => {
     const caller = httpCaller(c.env, c.req.raw, !c.get("authenticated"))
     return c.json(await new ShareService(c.env).create(await jsonBody(c), new URL(c.req.url).origin, caller), 201)
   })
@@ -55,7 +55,7 @@ export const apiRoutes = new Hono<CreateEnv>()
   .get("/share/:id/metadata", async (c) => {
     return c.json(await new ShareService(c.env).metadata(c.req.param("id")))
   })
-  .delete("/share/:id", limitBody, async (c) => {
+  .delete("/share/:id", async (c) => {
     return c.json(await new ShareService(c.env).remove(c.req.param("id"), await jsonBody(c)))
   })
   // Off unless the operator turns it on: then the shares the owner marked listed, never anything else.

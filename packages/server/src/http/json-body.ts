@@ -1,21 +1,12 @@
 import { ShareError } from "@cloudsession/protocol"
-import type { Context, MiddlewareHandler } from "hono"
-import { bodyLimit } from "hono/body-limit"
+import type { Context } from "hono"
 import type { Env } from "../env.ts"
+import { bodyWithin } from "../input/request-body.ts"
 import { limitsOf } from "../settings/limits.ts"
 
-/** Refuse bodies over the deployment's limit before they are read (413), whether or not they declare a length. */
-export const limitBody: MiddlewareHandler<{ Bindings: Env }> = (c, next) =>
-  bodyLimit({
-    maxSize: limitsOf(c.env).maxBodyBytes,
-    onError: () => {
-      throw new ShareError("payload_too_large", `request body exceeds ${limitsOf(c.env).maxBodyBytes} bytes`)
-    },
-  })(c, next)
-
 /** The request body as JSON, or a `bad_request` ShareError when it is not JSON at all. */
-export async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text()
+export async function jsonBody<E extends { Bindings: Env }>(c: Context<E>): Promise<unknown> {
+  const text = await bodyWithin(c.req.raw, limitsOf(c.env).maxBodyBytes)
   try {
     return JSON.parse(text)
   } catch {

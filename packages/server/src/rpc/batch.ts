@@ -1,14 +1,24 @@
 import { ShareError } from "@cloudsession/protocol"
 import { RpcSession, type RpcSessionOptions, type RpcTarget, type RpcTransportWithCustomEncoding } from "capnweb"
 import { logServerFault } from "../errors/fault-log.ts"
+import { bodyWithin } from "../input/request-body.ts"
+import { HeldCalls } from "./held-calls.ts"
 import { parseRpcMessage, type RpcMessage } from "./messages.ts"
 import { expectedError } from "./wire-errors.ts"
 
 /** Every line of a batch body, parsed before any of them runs: one malformed line refuses the whole batch. */
-function parseBatch(body: string): RpcMessage[] {
+function parseBatch(body: string, maxMessageBytes: number): RpcMessage[] {
   if (body === "") return []
+  // Every call of a batch is open at once (answers go out together at the end): the same bound as on a socket.
+  const held = new HeldCalls(maxMessageBytes)
   return body.split("\n").map((line) => {
     const message = parseRpcMessage(line)
+    try {
+      held.received(message, line.length)
+    } catch (error) {
+      if (error instanceof ShareError) throw new ShareError("bad_request", `an HTTP batch: ${error.message}`)
+      throw error
+    }
     // A capnweb batch client never sends one (it would only abort after its batch went out). Honoured, it would
     // fail the batch with a value the client chose, which the server would have to treat as its own fault.
     if (message[0] === "abort") throw new ShareError("bad_request", "an HTTP batch cannot carry an abort")
@@ -77,8 +87,19 @@ function batchFailure(error: unknown): ShareError {
  * `bad_request` `ShareError` before any call runs; a message that parses but that capnweb cannot use (a known type
  * with the wrong shape) fails the batch the same way, though calls in front of it may have run by then.
  */
-export async function serveBatch(request: Request, target: RpcTarget, options: RpcSessionOptions): Promise<Response> {
-  const transport = new ParsedBatchTransport(parseBatch(await request.text()))
+export async function serveBatch(
+  request: Request,
+  target: RpcTarget,
+  options: RpcSessionOptions,
+  maxMessageBytes: number,
+): Promise<Response> {
+  // Bounded like one WebSocket message, counted as it arrives (and drained if refused: see bodyWithin).
+  const body = await bodyWithin(request, maxMessageBytes).catch((error: unknown) => {
+    if (error instanceof ShareError)
+      throw new ShareError(error.code, `an RPC batch is at most ${maxMessageBytes} bytes`)
+    throw error
+  })
+  const transport = new ParsedBatchTransport(parseBatch(body, maxMessageBytes))
   const session = new RpcSession(transport, target, options)
   try {
     await transport.allReceived

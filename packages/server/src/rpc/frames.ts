@@ -1,11 +1,13 @@
 import { ShareError } from "@cloudsession/protocol"
-import { parseRpcMessage } from "./messages.ts"
+import type { HeldCalls } from "./held-calls.ts"
+import { parseRpcMessage, type RpcMessage } from "./messages.ts"
 
 /** Close codes the client sees (RFC 6455 §7.4.1). */
 export const CLOSE_CODES = {
   normal: 1000,
   protocolError: 1002,
   unsupportedData: 1003,
+  policyViolation: 1008,
   messageTooBig: 1009,
   /** The session reached its age limit: reconnect, which checks the token again. */
   reauthenticate: 4001,
@@ -51,7 +53,7 @@ function checkedFrame(frame: unknown, maxBytes: number): string {
 }
 
 /** A text frame as a parsed RPC message; a malformed one ends the connection as a protocol error. */
-function parsedMessage(frame: string): unknown {
+function parsedMessage(frame: string): RpcMessage {
   try {
     return parseRpcMessage(frame)
   } catch (error) {
@@ -60,7 +62,18 @@ function parsedMessage(frame: string): unknown {
   }
 }
 
-/** One WebSocket frame as the RPC message capnweb gets, or the error that ends the connection (no call in it runs). */
-export function messageOf(frame: unknown, maxBytes: number): unknown {
-  return parsedMessage(checkedFrame(frame, maxBytes))
+/**
+ * One WebSocket frame as the RPC message capnweb gets, or the error that ends the connection (no call in it runs):
+ * too big, binary, malformed, or more than `held` lets one client keep open.
+ */
+export function messageOf(frame: unknown, maxBytes: number, held: HeldCalls): unknown {
+  const text = checkedFrame(frame, maxBytes)
+  const message = parsedMessage(text)
+  try {
+    held.received(message, text.length)
+  } catch (error) {
+    if (!(error instanceof ShareError)) throw error
+    throw new ConnectionClosingError(error.code, error.message, CLOSE_CODES.policyViolation)
+  }
+  return message
 }

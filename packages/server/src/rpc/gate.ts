@@ -1,9 +1,9 @@
 import { RPC_SUBPROTOCOL, RPC_TOKEN_SUBPROTOCOL_PREFIX } from "@cloudsession/protocol"
 import { bearerRefusal, headerToken, type Refusal, refuse, shareKeyToken } from "../auth/bearer.ts"
+import { isOriginAllowed } from "../auth/origin.ts"
 import { configuredTokens, MAX_TOKEN_LENGTH } from "../auth/tokens.ts"
 import type { Env } from "../env.ts"
 import { listSetting } from "../settings/values.ts"
-import { isOriginAllowed } from "./origin.ts"
 
 /** An accepted /rpc request: how to serve it, and the subprotocol to answer a WebSocket with (if one was offered). */
 export type GateAccepted =

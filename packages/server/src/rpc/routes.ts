@@ -1,7 +1,5 @@
-import { ShareError } from "@cloudsession/protocol"
 import { RpcSession, type RpcSessionOptions } from "capnweb"
 import { type Context, Hono, type MiddlewareHandler } from "hono"
-import { bodyLimit } from "hono/body-limit"
 import type { Env } from "../env.ts"
 import { errorResponse } from "../errors/error-response.ts"
 import { ShareService } from "../service/share-service.ts"
@@ -24,17 +22,6 @@ const gate: MiddlewareHandler<RpcEnv> = async (c, next) => {
   }
   c.set("accepted", decision)
   await next()
-}
-
-/** An HTTP batch body is bounded like one WebSocket message, and refused (413) before capnweb reads it. */
-const limitBatchBody: MiddlewareHandler<RpcEnv> = (c, next) => {
-  const maxSize = rpcLimitsOf(c.env).maxMessageBytes
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ShareError("payload_too_large", `an RPC batch is at most ${maxSize} bytes`)
-    },
-  })(c, next)
 }
 
 /**
@@ -72,7 +59,7 @@ function serve(
   const accepted = c.get("accepted")
   const made = target(new ShareService(c.env), new URL(c.req.url).origin, accepted.kind)
   if (accepted.kind === "websocket") return acceptWebSocket(accepted.subprotocol, made, rpcLimitsOf(c.env))
-  return serveBatch(c.req.raw, made, sessionOptions)
+  return serveBatch(c.req.raw, made, sessionOptions, rpcLimitsOf(c.env).maxMessageBytes)
 }
 
 /**
@@ -80,5 +67,5 @@ function serve(
  * seed's (for the fork's OpenCode client) at /rpc/share.
  */
 export const rpcRoutes = new Hono<RpcEnv>()
-  .all("/", gate, limitBatchBody, (c) => serve(c, (...args) => new ShareRpcTarget(...args)))
-  .all("/share", gate, limitBatchBody, (c) => serve(c, (...args) => new SeedShareRpcTarget(...args)))
+  .all("/", gate, (c) => serve(c, (...args) => new ShareRpcTarget(...args)))
+  .all("/share", gate, (c) => serve(c, (...args) => new SeedShareRpcTarget(...args)))

@@ -2,6 +2,7 @@ import { ShareError } from "@cloudsession/protocol"
 import { type RpcTransportWithCustomEncoding, WebSocketTransport } from "capnweb"
 import type { RpcLimits } from "../settings/rpc-limits.ts"
 import { CLOSE_CODES, ConnectionClosingError, MAX_CLOSE_REASON_BYTES, messageOf } from "./frames.ts"
+import { HeldCalls } from "./held-calls.ts"
 import { expectedError } from "./wire-errors.ts"
 
 /**
@@ -43,6 +44,7 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
   readonly #socket: WebSocket
   readonly #inner: WebSocketTransport
   readonly #limits: RpcLimits
+  readonly #held: HeldCalls
   readonly #idle: Promise<never>
   #timeIdle: () => void = () => {}
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -53,6 +55,7 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
     this.#socket = socket
     this.#inner = new WebSocketTransport(socket)
     this.#limits = limits
+    this.#held = new HeldCalls(limits.maxMessageBytes)
     this.#idle = new Promise<never>((_, reject) => {
       this.#timeIdle = () => reject(this.#idleError())
     })
@@ -68,6 +71,7 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
   }
 
   send(message: unknown): number {
+    this.#held.sent(message)
     const text = JSON.stringify(message)
     this.#inner.send(text)
     return text.length
@@ -80,7 +84,7 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
       },
     )
     this.#armIdleTimer()
-    return messageOf(frame, this.#limits.maxMessageBytes)
+    return messageOf(frame, this.#limits.maxMessageBytes, this.#held)
   }
 
   abort(reason: unknown): void {

@@ -4,7 +4,7 @@ import { unwrap } from "../share-object/outcome.ts"
 import type { StoredRow } from "../share-object/rows.ts"
 import type { SnapshotHead } from "../share-object/store.ts"
 import type { TurnRow, WindowAnchor } from "../share-object/window.ts"
-import { allTexts, type ShareSource } from "./snapshot-reader.ts"
+import { allTexts, type ShareSource, type StoredHtml } from "./snapshot-reader.ts"
 import { parseOrThrow } from "./validate.ts"
 
 /** What a share page may ask for: a window (`before`, `at`) and a version (`v`); at most one window anchor. */
@@ -29,6 +29,8 @@ export type PageView = {
   complete: boolean
   /** The version shown, when the page travels back in time (`?v=` below the share's version). */
   upTo?: number
+  /** HTML stored for the parts and diff files shown (rendered when they were written). */
+  html: StoredHtml
 }
 
 function anchorOf(query: PageQuery): WindowAnchor {
@@ -68,7 +70,13 @@ export async function readPage(
   const snapshot = await snapshotOf(bucket, rows, rows.messages, rows.parts)
   // A version at or past the share's own is simply the share as it is.
   const upTo = page.v !== undefined && page.v < snapshot.metadata.version ? page.v : undefined
-  return { snapshot, turns: rows.turns, earlier: rows.earlier, later: rows.later, complete: rows.complete, upTo }
+  const html: StoredHtml = { parts: new Map(), diffs: rows.diffHtml.map((one) => one ?? undefined) }
+  snapshot.parts.forEach((part, index) => {
+    const stored = rows.partHtml[index]
+    if (stored !== null && stored !== undefined) html.parts.set(part.id, stored)
+  })
+  const { turns, earlier, later, complete } = rows
+  return { snapshot, turns, earlier, later, complete, upTo, html }
 }
 
 /** One part whole, with its message: the page behind "show all". */

@@ -26,7 +26,7 @@ import { unwrap } from "../share-object/outcome.ts"
 import { type PageView, readPage, readPart } from "./page-reader.ts"
 import { claimSession, releaseSession } from "./session-claims.ts"
 import { identityFromKey, randomIdentity } from "./share-identity.ts"
-import { dataStream, snapshotJson, snapshotStream } from "./snapshot-reader.ts"
+import { dataStream, type StoredHtml, snapshotForView, snapshotStream } from "./snapshot-reader.ts"
 import { type ApplyOptions, SyncApplier } from "./sync-applier.ts"
 import { syncFromStream } from "./sync-intake.ts"
 import { transcriptStream } from "./transcript-reader.ts"
@@ -190,12 +190,20 @@ export class ShareService {
     return unwrap(await this.stub(id).verify({ shareID: id, secret: checked }))
   }
 
-  /** The share as viewers see it; with `since`, only what changed after that version. Never includes the secret. */
-  async get(shareID: unknown, since?: unknown): Promise<ShareSnapshot> {
+  /**
+   * The share for a rendered view (the page, or live fragments `since` a version) with its stored HTML: at most
+   * about `limits.maxPageBytes` of messages, parts and their HTML (the start of the conversation), so a huge session
+   * cannot exhaust the Worker's memory on either route; `complete` is false when the rest was left out.
+   */
+  async getForView(
+    shareID: unknown,
+    since?: unknown,
+  ): Promise<{ snapshot: ShareSnapshot; complete: boolean; html: StoredHtml }> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const after = parseOrThrow(SinceSchema, since, "since")
+    const read = await snapshotForView(this.source(id), id, after, this.limits.maxPageBytes)
     // Every row was validated when it was written; the text is the snapshot's own JSON.
-    return JSON.parse((await snapshotJson(this.source(id), id, after)).text) as ShareSnapshot
+    return { snapshot: JSON.parse(read.text) as ShareSnapshot, complete: read.complete, html: read.html }
   }
 
   /**
@@ -214,7 +222,10 @@ export class ShareService {
     return readPart(this.source(id), id, partID)
   }
 
-  /** As `get`, streamed as JSON text: memory stays at one page whatever the share's size. */
+  /**
+   * The share as viewers see it (with `since`, only what changed after that version), streamed as JSON text: memory
+   * stays at one page whatever the share's size. Never includes the secret.
+   */
   async getStream(shareID: unknown, since?: unknown): Promise<ReadableStream<Uint8Array>> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     const after = parseOrThrow(SinceSchema, since, "since")

@@ -5,26 +5,35 @@ import type { FirstRead, PagedTable, RowsPage } from "../share-object/store.ts"
 
 /**
  * Reading a share out of its Durable Object. Messages and parts come in pages of at most this much JSON, so no
- * reply nears the Workers RPC limit (32 MiB) however large the share grows, and a streamed read holds one page.
+ * reply nears the Workers RPC limit (32 MiB) however large the share grows.
  */
 const PAGE_BYTES = 4 * 1024 * 1024
+
+/**
+ * Pages of a streamed read are smaller: the stream holds a page (in the Durable Object, on the way, in the Worker)
+ * while the client reads it, and that is what the route costs in memory, whatever the share's size.
+ */
+const STREAM_PAGE_BYTES = 256 * 1024
 
 type ShareStub = DurableObjectStub<ShareObject>
 
 /** Where a share's rows are read from: its Durable Object, and R2 for rows too big for SQLite. */
 export type ShareSource = { stub: ShareStub; bucket: R2Bucket }
 
-async function blobText(bucket: R2Bucket, key: string): Promise<string> {
-  const object = await bucket.get(key)
-  if (object === null) throw new Error(`row data missing from R2: ${key}`)
-  return object.text()
-}
+/**
+ * A run of rows: inline JSON texts, or one R2 row's JSON: streamed (its body as R2 sends it, never held whole) for
+ * the streamed routes, as text for the views, which parse it.
+ */
+type Run = string[] | ReadableStream<Uint8Array>
+
+/** A piece of an answer: text, or an R2 body passed through. */
+type Piece = string | ReadableStream<Uint8Array>
 
 /**
- * Stored rows as JSON texts, in order, in runs: inline rows together, each R2 row on its own, fetched only when its
- * turn comes, so a reader holds at most one big row at a time.
+ * Stored rows in order, in runs: inline rows together, each R2 row on its own, fetched only when its turn comes, so
+ * a reader holds at most one big row at a time (streamed: one chunk of it).
  */
-async function* rowTexts(bucket: R2Bucket, rows: StoredRow[]): AsyncGenerator<string[]> {
+async function* rowRuns(bucket: R2Bucket, rows: StoredRow[], streamed: boolean): AsyncGenerator<Run> {
   let run: string[] = []
   for (const row of rows) {
     if (typeof row === "string") {
@@ -33,7 +42,9 @@ async function* rowTexts(bucket: R2Bucket, rows: StoredRow[]): AsyncGenerator<st
     }
     if (run.length > 0) yield run
     run = []
-    yield [await blobText(bucket, row.blob)]
+    const object = await bucket.get(row.blob)
+    if (object === null) throw new Error(`row data missing from R2: ${row.blob}`)
+    yield streamed ? object.body : [await object.text()]
   }
   if (run.length > 0) yield run
 }
@@ -41,7 +52,7 @@ async function* rowTexts(bucket: R2Bucket, rows: StoredRow[]): AsyncGenerator<st
 /** All of `rows` as JSON texts (for the short lists: diffs, models, and a page's window). */
 export async function allTexts(bucket: R2Bucket, rows: StoredRow[]): Promise<string[]> {
   const texts: string[] = []
-  for await (const run of rowTexts(bucket, rows)) texts.push(...run)
+  for await (const run of rowRuns(bucket, rows, false)) if (Array.isArray(run)) texts.push(...run)
   return texts
 }
 
@@ -51,26 +62,45 @@ export async function allTexts(bucket: R2Bucket, rows: StoredRow[]): Promise<str
  */
 type Budget = { remaining: number; truncated: boolean }
 
+/**
+ * Stored HTML collected while reading, for a rendered page: each part's by id (absent where none could be made
+ * within the read's render budget: the page renders those itself), and each diff file's in the snapshot's order.
+ */
+export type StoredHtml = { parts: Map<string, string>; diffs: (string | undefined)[] }
+
 function unbounded(): Budget {
   return { remaining: Number.POSITIVE_INFINITY, truncated: false }
 }
 
-function textLength(rows: string[]): number {
-  return rows.reduce((total, row) => total + row.length, 0)
+/** Keep a page's HTML (when it carries any) and count it against the budget like row text. */
+function collectHtml(page: RowsPage, into: StoredHtml | undefined): number {
+  if (into === undefined || page.html === undefined) return 0
+  let length = 0
+  page.html.forEach((html, index) => {
+    const id = page.keys[index]?.at(-1)
+    if (html === null || id === undefined) return
+    into.parts.set(id, html)
+    length += html.length
+  })
+  return length
 }
 
+function textLength(run: Run): number {
+  if (!Array.isArray(run)) return 0
+  return run.reduce((total, row) => total + row.length, 0)
+}
+
+/** What a read of pages needs: where from, which share, which version on, and whether R2 rows are streamed. */
+type PageRead = { source: ShareSource; shareID: string; since?: number; streamed: boolean; pageBytes: number }
+
 /** The rows of `first` and of the pages after it, while the budget lasts. */
-async function* rowPages(
-  { stub, bucket }: ShareSource,
-  shareID: string,
-  table: PagedTable,
-  first: RowsPage,
-  budget: Budget,
-  since?: number,
-) {
+async function* rowPages(read: PageRead, table: PagedTable, first: RowsPage, budget: Budget, html?: StoredHtml) {
+  const { source, shareID, since, pageBytes } = read
+  const withHtml = html !== undefined
   let page = first
   for (;;) {
-    for await (const run of rowTexts(bucket, page.rows)) {
+    budget.remaining -= collectHtml(page, html)
+    for await (const run of rowRuns(source.bucket, page.rows, read.streamed)) {
       yield run
       budget.remaining -= textLength(run)
     }
@@ -79,21 +109,32 @@ async function* rowPages(
       budget.truncated = true
       return
     }
-    page = unwrap(await stub.readRows({ shareID, table, since, after: page.next, maxBytes: PAGE_BYTES }))
+    page = unwrap(
+      await source.stub.readRows({ shareID, table, since, after: page.next, maxBytes: pageBytes, withHtml }),
+    )
   }
 }
 
-/** Every row of `table` after `first`, page by page, as JSON texts: a reader holds one page (or one big row). */
-export function everyRow(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage) {
-  return rowPages(source, shareID, table, first, unbounded())
+/**
+ * Every row of `table` after `first`, page by page, as JSON texts (R2 rows read whole, one at a time): a reader holds
+ * one page (or one big row).
+ */
+export async function* everyRow(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage) {
+  const read = { source, shareID, streamed: false, pageBytes: STREAM_PAGE_BYTES }
+  for await (const run of rowPages(read, table, first, unbounded())) if (Array.isArray(run)) yield run
 }
 
-/** Rows of every page as the inside of one JSON array. */
-async function* arrayItems(pages: AsyncIterable<string[]>) {
+/** Rows of every page (or of one list) as the inside of one JSON array. */
+async function* arrayItems(runs: AsyncIterable<Run>): AsyncGenerator<Piece> {
   let first = true
-  for await (const rows of pages) {
-    if (rows.length === 0) continue
-    yield `${first ? "" : ","}${rows.join(",")}`
+  for await (const run of runs) {
+    if (Array.isArray(run)) {
+      if (run.length === 0) continue
+      yield `${first ? "" : ","}${run.join(",")}`
+    } else {
+      if (!first) yield ","
+      yield run
+    }
     first = false
   }
 }
@@ -103,19 +144,29 @@ async function* arrayItems(pages: AsyncIterable<string[]>) {
  * Pages after the first are read later than the head: a row written in between is newer than `metadata.version`, so a
  * viewer that asks again `since` that version gets it once more (by id, so nothing doubles) and misses nothing.
  */
-async function* snapshotText(source: ShareSource, head: FirstRead, budget: Budget, since?: number) {
+async function* snapshotPieces(read: PageRead, head: FirstRead, budget: Budget, html?: StoredHtml) {
+  const { bucket } = read.source
   yield `{"id":${JSON.stringify(head.id)},"session":${head.session},"messages":[`
-  yield* arrayItems(rowPages(source, head.id, "message", head.messages, budget, since))
+  yield* arrayItems(rowPages(read, "message", head.messages, budget))
   yield '],"parts":['
-  yield* arrayItems(rowPages(source, head.id, "part", head.parts, budget, since))
-  yield `],"diffs":[${(await allTexts(source.bucket, head.diffs)).join(",")}],"models":[${(await allTexts(source.bucket, head.models)).join(",")}],`
-  yield `"metadata":${JSON.stringify(head.metadata)}}`
+  yield* arrayItems(rowPages(read, "part", head.parts, budget, html))
+  yield '],"diffs":['
+  yield* arrayItems(rowRuns(bucket, head.diffs, read.streamed))
+  yield '],"models":['
+  yield* arrayItems(rowRuns(bucket, head.models, read.streamed))
+  yield `],"metadata":${JSON.stringify(head.metadata)}}`
 }
 
 /** Rows of every page as `{"type":…,"data":<row>}` entries of one JSON array (after at least one entry). */
-async function* typedItems(type: string, pages: AsyncIterable<string[]>) {
-  for await (const rows of pages) {
-    for (const row of rows) yield `,{"type":"${type}","data":${row}}`
+async function* typedItems(type: string, runs: AsyncIterable<Run>): AsyncGenerator<Piece> {
+  for await (const run of runs) {
+    if (!Array.isArray(run)) {
+      yield `,{"type":"${type}","data":`
+      yield run
+      yield "}"
+      continue
+    }
+    for (const row of run) yield `,{"type":"${type}","data":${row}}`
   }
 }
 
@@ -123,32 +174,59 @@ async function* typedItems(type: string, pages: AsyncIterable<string[]>) {
  * The share in upstream's `GET /api/share/:id/data` shape, which `opencode import <url>` reads: one flat list of
  * sync items, `[{ type, data }]` (the session, each message, each part, the diff list, the model list).
  */
-async function* dataText(source: ShareSource, head: FirstRead) {
+async function* dataPieces(read: PageRead, head: FirstRead): AsyncGenerator<Piece> {
   const budget = unbounded()
+  const { bucket } = read.source
   yield `[{"type":"session","data":${head.session}}`
-  yield* typedItems("message", rowPages(source, head.id, "message", head.messages, budget))
-  yield* typedItems("part", rowPages(source, head.id, "part", head.parts, budget))
-  yield `,{"type":"session_diff","data":[${(await allTexts(source.bucket, head.diffs)).join(",")}]}`
-  yield `,{"type":"model","data":[${(await allTexts(source.bucket, head.models)).join(",")}]}]`
+  yield* typedItems("message", rowPages(read, "message", head.messages, budget))
+  yield* typedItems("part", rowPages(read, "part", head.parts, budget))
+  yield ',{"type":"session_diff","data":['
+  yield* arrayItems(rowRuns(bucket, head.diffs, read.streamed))
+  yield ']},{"type":"model","data":['
+  yield* arrayItems(rowRuns(bucket, head.models, read.streamed))
+  yield "]}]"
 }
 
-function streamOf(pieces: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+/**
+ * Pieces as one byte stream, pulled as the client reads: text is encoded a piece at a time and an R2 body passed
+ * through chunk by chunk, so the Worker holds one page of rows and one chunk, whatever the share's size.
+ */
+function streamOf(pieces: AsyncGenerator<Piece>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await pieces.next()
-      if (next.done === true) return controller.close()
-      controller.enqueue(encoder.encode(next.value))
+  let body: ReadableStreamDefaultReader<Uint8Array> | undefined
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (body !== undefined) {
+            const chunk = await body.read()
+            if (chunk.done !== true) return controller.enqueue(chunk.value)
+            body = undefined
+          }
+          const next = await pieces.next()
+          if (next.done === true) return controller.close()
+          if (typeof next.value === "string") return controller.enqueue(encoder.encode(next.value))
+          body = next.value.getReader()
+        }
+      },
+      async cancel() {
+        await body?.cancel()
+        await pieces.return(undefined)
+      },
     },
-    async cancel() {
-      await pieces.return(undefined)
-    },
-  })
+    // Nothing read ahead: the next page is fetched once the client has taken the one before.
+    { highWaterMark: 0 },
+  )
 }
 
-/** The share as streamed upstream items (see `dataText`); an unknown share is a 404 before the stream starts. */
+function streamRead(source: ShareSource, shareID: string, since?: number): PageRead {
+  return { source, shareID, since, streamed: true, pageBytes: STREAM_PAGE_BYTES }
+}
+
+/** The share as streamed upstream items (see `dataPieces`); an unknown share is a 404 before the stream starts. */
 export async function dataStream(source: ShareSource, shareID: string) {
-  return streamOf(dataText(source, unwrap(await source.stub.readHead({ shareID, maxBytes: PAGE_BYTES }))))
+  const head = unwrap(await source.stub.readHead({ shareID, maxBytes: STREAM_PAGE_BYTES }))
+  return streamOf(dataPieces(streamRead(source, shareID), head))
 }
 
 /**
@@ -156,24 +234,35 @@ export async function dataStream(source: ShareSource, shareID: string) {
  * share deleted while its pages stream out ends the stream with an error.
  */
 export async function snapshotStream(source: ShareSource, shareID: string, since?: number) {
-  const head = unwrap(await source.stub.readHead({ shareID, since, maxBytes: PAGE_BYTES }))
-  return streamOf(snapshotText(source, head, unbounded(), since))
+  const head = unwrap(await source.stub.readHead({ shareID, since, maxBytes: STREAM_PAGE_BYTES }))
+  return streamOf(snapshotPieces(streamRead(source, shareID, since), head, unbounded()))
 }
 
 /**
- * The share as text, for callers that render it (the page, live fragments). With `maxBytes`, reading stops at the
- * first page boundary past that much row text (a prefix of the conversation, in display order) and `complete` says
- * whether anything was left out; without it, everything is read.
+ * The share as text, for callers that render it (the page, live fragments), with the HTML stored for its parts and
+ * diff files. With `maxBytes`, reading stops at the first page boundary past that much row text and HTML (a prefix
+ * of the conversation, in display order) and `complete` says whether anything was left out; without it, everything
+ * is read.
  */
-export async function snapshotJson(
+export async function snapshotForView(
   source: ShareSource,
   shareID: string,
   since?: number,
   maxBytes = Number.POSITIVE_INFINITY,
-): Promise<{ text: string; complete: boolean }> {
-  const head = unwrap(await source.stub.readHead({ shareID, since, maxBytes: Math.min(PAGE_BYTES, maxBytes) }))
-  const budget: Budget = { remaining: maxBytes, truncated: false }
+): Promise<{ text: string; complete: boolean; html: StoredHtml }> {
+  const pageBytes = Math.min(PAGE_BYTES, maxBytes)
+  const head = unwrap(await source.stub.readHead({ shareID, since, maxBytes: pageBytes, withHtml: true }))
+  const diffs = (head.diffHtml ?? []).map((html) => html ?? undefined)
+  const html: StoredHtml = { parts: new Map(), diffs }
+  const budget: Budget = {
+    remaining: maxBytes - diffs.reduce((total, one) => total + (one?.length ?? 0), 0),
+    truncated: false,
+  }
   let text = ""
-  for await (const piece of snapshotText(source, head, budget, since)) text += piece
-  return { text, complete: !budget.truncated }
+  const read = { source, shareID, since, streamed: false, pageBytes }
+  for await (const piece of snapshotPieces(read, head, budget, html)) {
+    // Not streamed, so every R2 row came as text.
+    if (typeof piece === "string") text += piece
+  }
+  return { text, complete: !budget.truncated, html }
 }

@@ -8,10 +8,13 @@ import {
   type SyncResult,
 } from "@cloudsession/protocol"
 import { redactItems } from "@cloudsession/protocol/redaction"
+import type { RenderBudget } from "../render/budget.ts"
 import { type Outcome, unwrap } from "../share-object/outcome.ts"
+import { renderBudget, renderDiff, renderPart } from "../share-object/rendered.ts"
 import {
   type PieceInput,
   type PieceResult,
+  type RenderRow,
   rowsOf,
   type ShareQuota,
   type SyncThrottle,
@@ -92,6 +95,15 @@ export class SyncApplier {
   #duplicate: SyncResult | undefined
   #last: PieceResult | undefined
   #cost: SyncCost = { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 }
+  /**
+   * One render budget for the whole sync: each part (and each diff file kept in R2) gets its HTML here, once, as the
+   * item is taken; what the budget does not cover is rendered when first read (see RenderedItems).
+   */
+  readonly #budget: RenderBudget = renderBudget("write")
+  readonly #render: RenderRow = {
+    part: (part) => renderPart(part, this.#budget),
+    diff: (diff) => renderDiff(diff, this.#budget),
+  }
 
   private constructor(
     stub: ShareStub,
@@ -183,7 +195,7 @@ export class SyncApplier {
   /** A valid item turned into rows for the next piece, or refused (a row it cannot be stored as). */
   async #place(entry: Held): Promise<void> {
     if (this.#duplicate !== undefined) return
-    const rows = await rowsOf(entry.item, (text) => this.#data(text))
+    const rows = await rowsOf(entry.item, (text) => this.#data(text), this.#render)
     if (typeof rows === "string") return this.refuse(entry.index, entry.type, "payload_too_large", rows)
     this.#rows.push(...rows.writes)
     this.#pieceBytes += rows.bytes

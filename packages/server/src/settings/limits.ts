@@ -19,6 +19,13 @@ export type ServiceLimits = {
  */
 export const PAGE_RENDER_BYTES = 192 * 1024
 
+/**
+ * HTML of file diffs one page carries at most: files past it are listed, not shown, so a large change set (80 files
+ * of 400 lines, twice: unified and split) neither makes a page of many MB nor is read out of storage for one, however
+ * cheaply it was rendered.
+ */
+export const DIFF_PAGE_CHARS = 1024 * 1024
+
 /** Limits in force: the protocol's defaults, which a deployment may lower (never raise) through Worker vars. */
 export function limitsOf(env: Env): ServiceLimits {
   return {

@@ -1,7 +1,9 @@
 import {
   diffKey,
+  type FileDiff,
   LIMITS,
   modelKey,
+  type Part,
   type RefusedItem,
   type SyncCost,
   type SyncData,
@@ -47,6 +49,12 @@ export type PieceResult = {
 /** Where one row's JSON goes: inline, or (too big for SQLite) into R2. */
 export type StoreRow = (text: string) => Promise<RowData>
 
+/** The HTML stored with an item's rows (see `RenderedItems`): undefined where none is made now. */
+export type RenderRow = {
+  part: (part: Part) => string | undefined
+  diff: (diff: FileDiff) => string | undefined
+}
+
 const encoder = new TextEncoder()
 
 export function utf8Bytes(text: string): number {
@@ -61,7 +69,11 @@ function rowBytes(data: RowData): number {
  * The rows one valid item writes, each row's JSON placed by `store`; a string says why the item cannot be stored
  * (a session or model list too big for a row: those are never put in R2).
  */
-export async function rowsOf(item: SyncData, store: StoreRow): Promise<{ writes: RowWrite[]; bytes: number } | string> {
+export async function rowsOf(
+  item: SyncData,
+  store: StoreRow,
+  render: RenderRow,
+): Promise<{ writes: RowWrite[]; bytes: number } | string> {
   switch (item.type) {
     case "session": {
       const text = JSON.stringify(item.data)
@@ -76,16 +88,21 @@ export async function rowsOf(item: SyncData, store: StoreRow): Promise<{ writes:
     }
     case "part": {
       const data = await store(JSON.stringify(item.data))
-      return {
-        writes: [{ table: "part", key: item.data.id, messageID: item.data.messageID, data }],
-        bytes: rowBytes(data),
-      }
+      const html = render.part(item.data)
+      const write: RowWrite = { table: "part", key: item.data.id, messageID: item.data.messageID, data }
+      if (html === undefined) return { writes: [write], bytes: rowBytes(data) }
+      return { writes: [{ ...write, html }], bytes: rowBytes(data) + html.length }
     }
     case "session_diff": {
       const unique = new Map(item.data.map((diff) => [diffKey(diff), diff]))
-      const entries: { key: string; data: RowData }[] = []
-      for (const [key, diff] of unique) entries.push({ key, data: await store(JSON.stringify(diff)) })
-      const bytes = entries.reduce((total, entry) => total + rowBytes(entry.data), 0)
+      const entries: { key: string; data: RowData; html?: string }[] = []
+      for (const [key, diff] of unique) {
+        const data = await store(JSON.stringify(diff))
+        // Inline files are rendered by the object, which knows which of them changed; it cannot read R2 ones.
+        const html = "blob" in data ? render.diff(diff) : undefined
+        entries.push(html === undefined ? { key, data } : { key, data, html })
+      }
+      const bytes = entries.reduce((total, entry) => total + rowBytes(entry.data) + (entry.html?.length ?? 0), 0)
       return { writes: [{ table: "diffs", entries }], bytes }
     }
     case "model": {

@@ -33,9 +33,13 @@ export type RowData = { text: string } | { blob: string; chars: number }
 export type RowWrite =
   | { table: "session"; text: string }
   | { table: "message"; key: string; data: RowData }
-  | { table: "part"; key: string; messageID: string; data: RowData }
-  /** The session's whole current diff set: replaces the stored one. */
-  | { table: "diffs"; entries: { key: string; data: RowData }[] }
+  /** `html`: the part's, rendered by the Worker as it took the item (absent: the sync's render budget ran out). */
+  | { table: "part"; key: string; messageID: string; data: RowData; html?: string }
+  /**
+   * The session's whole current diff set: replaces the stored one. An entry in R2 comes with its HTML (the object
+   * renders the inline ones it does not already hold, see `RenderedItems.diffs`).
+   */
+  | { table: "diffs"; entries: { key: string; data: RowData; html?: string }[] }
   | { table: "model"; key: string; text: string }
 
 /** A row as read: its JSON text, or where in R2 it is. */

@@ -121,6 +121,18 @@ const MIGRATIONS: readonly Migration[] = [
         + (SELECT coalesce(sum(length(data)), 0) FROM diff) + (SELECT coalesce(sum(length(data)), 0) FROM model)`,
     ],
   },
+  {
+    // Each part's and diff file's HTML, rendered once when written (share-object/rendered.ts), with the renderer
+    // version that made it. Columns after `data`, so a write of a part is still its row and its version index entry,
+    // and reading `data` (the JSON API) never reads the HTML; rows whose data lives in R2 hold their HTML here too.
+    step: 6,
+    statements: [
+      "ALTER TABLE part ADD COLUMN html TEXT",
+      "ALTER TABLE part ADD COLUMN renderer INTEGER",
+      "ALTER TABLE diff ADD COLUMN html TEXT",
+      "ALTER TABLE diff ADD COLUMN renderer INTEGER",
+    ],
+  },
 ]
 
 /**

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers"
-import type { SessionIndex, SyncResult } from "@cloudsession/protocol"
+import type { Part, SessionIndex, SyncResult } from "@cloudsession/protocol"
 import { digestMatchesHex, hexDigestsEqual, sha256Bytes, sha256Hex } from "../crypto/crypto.ts"
 import type { Env } from "../env.ts"
 import { ListingPublisher } from "../listing/publisher.ts"
@@ -8,6 +8,7 @@ import { deleteShareBlobs } from "../storage/blobs.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { errorJson, failure, type Outcome, refusedFor, success } from "./outcome.ts"
+import { renderBudget, renderPart } from "./rendered.ts"
 import { type PieceInput, type PieceResult, rowsOf, type ShareQuota, type SyncThrottle } from "./row-writes.ts"
 import type { ShareRow, StoredRow } from "./rows.ts"
 import {
@@ -19,7 +20,7 @@ import {
   ShareStore,
   type SnapshotHead,
 } from "./store.ts"
-import { Viewers } from "./viewers.ts"
+import { VIEWER_IDLE_MS, Viewers } from "./viewers.ts"
 import { WindowReader, type WindowRequest, type WindowRows } from "./window.ts"
 
 export type CreateInput = {
@@ -332,40 +333,60 @@ export class ShareObject extends DurableObject<Env> {
    * The share's head (see `ShareStore.head`) with the first page of its messages and of its parts: one call reads
    * a share of ordinary size, or a viewer's delta, whole. Never the secret.
    */
-  async readHead(input: { shareID: string; since?: number; maxBytes: number }): Promise<Outcome<FirstRead>> {
+  async readHead(input: {
+    shareID: string
+    since?: number
+    maxBytes: number
+    withHtml?: boolean
+  }): Promise<Outcome<FirstRead>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return this.missing()
     const since = input.since ?? -1
+    // One read budget for what this read renders that was not rendered when written.
+    const budget = input.withHtml === true ? renderBudget("read") : undefined
     return success({
       ...this.store.head(header, since),
+      ...(budget === undefined ? {} : { diffHtml: this.store.diffHtml(header, since, budget) }),
       messages: this.store.rowsPage("message", since, [], input.maxBytes),
-      parts: this.store.rowsPage("part", since, [], input.maxBytes),
+      parts: this.store.rowsPage("part", since, [], input.maxBytes, budget),
     })
   }
 
-  /** One page of messages or parts: the share is read in pages so no reply nears the Workers RPC size limit. */
+  /**
+   * One page of messages or parts: the share is read in pages so no reply nears the Workers RPC size limit. With
+   * `withHtml`, a page of parts carries their HTML (see `ShareStore.rowsPage`).
+   */
   async readRows(input: {
     shareID: string
     table: PagedTable
     since?: number
     after: PageKey
     maxBytes: number
+    withHtml?: boolean
   }): Promise<Outcome<RowsPage>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return this.missing()
-    return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes))
+    const budget = input.withHtml === true ? renderBudget("read") : undefined
+    return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes, budget))
   }
 
   /**
    * What a page shows: the head and a window of whole turns (see WindowReader), with the turn index. With `upTo`,
    * the rows that existed at that version (the head is today's: the session row and diff keep no history).
    */
-  async readWindow(input: { shareID: string } & WindowRequest): Promise<Outcome<SnapshotHead & WindowRows>> {
+  async readWindow(
+    input: { shareID: string } & WindowRequest,
+  ): Promise<Outcome<SnapshotHead & WindowRows & { diffHtml: (string | null)[] }>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return this.missing()
-    const rows = this.windows.read(input)
+    // Parts the window shows that no write rendered: rendered now, under one read's budget, and kept.
+    const budget = renderBudget("read")
+    const rows = this.windows.read(input, (messageID, id, row) =>
+      this.store.rendered.latePart(messageID, id, row, budget),
+    )
+    const diffHtml = this.store.diffHtml(header, -1, budget)
     this.sql.takeCost()
-    return success({ ...this.store.head(header), ...rows })
+    return success({ ...this.store.head(header), ...rows, diffHtml })
   }
 
   /** One part with its message, whole: the page a clipped part's "show all" opens. */
@@ -411,13 +432,22 @@ export class ShareObject extends DurableObject<Env> {
       const refused = this.missing<never>()
       return refused.ok ? errorJson("not_found", "share not found") : errorJson(refused.code, refused.message)
     }
-    return this.viewers.accept(request, header.version)
+    const response = this.viewers.accept(request, header.version)
+    if (response.status === 101) await this.sweepLater()
+    return response
+  }
+
+  /** An alarm no later than one idle period from now, so idle viewer sockets are closed even while nothing happens. */
+  private async sweepLater(): Promise<void> {
+    const due = Date.now() + VIEWER_IDLE_MS
+    const pending = await this.ctx.storage.getAlarm()
+    if (pending === null || pending > due) await this.ctx.storage.setAlarm(due)
   }
 
   /**
-   * One alarm serves two purposes: the listing write after a burst of syncs, and the share's expiry. At or past the
-   * deadline the share is deleted with everything it stored; otherwise the listing is written and the alarm is set
-   * again for the deadline.
+   * One alarm serves three purposes: the listing write after a burst of syncs, the idle viewers' sweep, and the
+   * share's expiry. At or past the deadline the share is deleted with everything it stored; otherwise the listing is
+   * written, idle sockets are closed, and the alarm is set again for the earliest deadline left.
    */
   override async alarm(): Promise<void> {
     const header = this.store.header()
@@ -425,7 +455,9 @@ export class ShareObject extends DurableObject<Env> {
       await this.destroy(header.id, "expired")
       return
     }
+    // Publishing the current state again is harmless; the expiry is armed last (each keeps the earliest deadline).
     await this.listing.onAlarm()
+    if (this.viewers.sweep()) await this.sweepLater()
     await this.armExpiry()
   }
 
@@ -478,9 +510,11 @@ export class ShareObject extends DurableObject<Env> {
     }
     const secretHash = await sha256Hex(legacy.secret)
     // Legacy items were bounded to what a SQLite row holds (see `parseLegacyShare`), so every row is inline.
-    const rows = (await Promise.all(legacy.items.map((item) => rowsOf(item, async (text) => ({ text }))))).flatMap(
-      (made) => (typeof made === "string" ? [] : made.writes),
-    )
+    // Parts get their HTML now, under one write's budget; diff files are rendered by the store as it writes them.
+    const budget = renderBudget("write")
+    const render = { part: (part: Part) => renderPart(part, budget), diff: () => undefined }
+    const made = await Promise.all(legacy.items.map((item) => rowsOf(item, async (text) => ({ text }), render)))
+    const rows = made.flatMap((one) => (typeof one === "string" ? [] : one.writes))
     // Another request may have imported while this one awaited R2.
     const existing = this.store.header()
     if (existing !== undefined) return existing

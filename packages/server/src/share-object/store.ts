@@ -1,6 +1,9 @@
 import { LIMITS, type Session, type SessionIndex, type ShareSnapshot, type SyncResult } from "@cloudsession/protocol"
+import type { RenderBudget } from "../render/budget.ts"
+import { DIFF_PAGE_CHARS } from "../settings/limits.ts"
 import type { MeteredSql } from "../storage/metered-sql.ts"
 import { migrate, tableExists } from "../storage/migrations.ts"
+import { currentHtml, type DiffEntry, type PreviousDiff, RenderedItems, renderBudget, rendererOf } from "./rendered.ts"
 import type { DataRow, RowData, RowWrite, ShareRow, StoredRow } from "./rows.ts"
 import { SHARE_SCHEMA, TOMBSTONE_STATEMENT } from "./schema.ts"
 
@@ -34,14 +37,21 @@ type Written = { added: number; grew: number }
  */
 const ROW_CHARS = "coalesce(length(data), blob_chars, 0)"
 
-/** Rows fetched per query while a page fills up. */
-const PAGE_QUERY_ROWS = 256
+/**
+ * Most rows of one page (what a page holds is bounded by bytes first: see `rowsPage`). Rows are taken from SQLite one
+ * at a time, so the rows after a full page are never read.
+ */
+const PAGE_MAX_ROWS = 2000
 
 export type PagedTable = "message" | "part"
 /** Where a page ends: `[id]` for messages, `[messageID, id]` for parts; `[]` starts at the beginning. */
 export type PageKey = string[]
-export type RowsPage = { rows: StoredRow[]; next?: PageKey }
-type KeyedRow = DataRow & { id: string; message_id: string }
+/**
+ * `keys` are the rows' keys in the same order (`[messageID, id]` for parts: what their stored HTML is looked up by);
+ * `html`, when asked for, each part's stored HTML (null where there is none).
+ */
+export type RowsPage = { rows: StoredRow[]; keys: PageKey[]; next?: PageKey; html?: (string | null)[] }
+type KeyedRow = DataRow & { id: string; message_id: string; html: string | null; renderer: number | null }
 
 /** A share without its messages and parts, with rows as JSON text (see `ShareStore.head`). */
 export type SnapshotHead = {
@@ -53,7 +63,7 @@ export type SnapshotHead = {
 }
 
 /** A head with the first page of messages and of parts: what one call to the Durable Object reads. */
-export type FirstRead = SnapshotHead & { messages: RowsPage; parts: RowsPage }
+export type FirstRead = SnapshotHead & { messages: RowsPage; parts: RowsPage; diffHtml?: (string | null)[] }
 
 type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "model_count" | "stored_bytes">
 
@@ -64,6 +74,8 @@ type Counts = Pick<ShareRow, "message_count" | "part_count" | "diff_count" | "mo
 export class ShareStore {
   private readonly storage: DurableObjectStorage
   private readonly sql: MeteredSql
+  /** Each part's and diff file's HTML, rendered when written (see RenderedItems). */
+  readonly rendered: RenderedItems
 
   /**
    * Tables are created with the share (create, import), not when the object starts: a request for an unknown id
@@ -75,6 +87,7 @@ export class ShareStore {
   constructor(storage: DurableObjectStorage, sql: MeteredSql) {
     this.storage = storage
     this.sql = sql
+    this.rendered = new RenderedItems(sql)
     this.ready = tableExists(sql, "share")
     if (this.ready) this.migrate()
   }
@@ -174,7 +187,9 @@ export class ShareStore {
       (current, row) => (row.table === "session" ? row.text : current),
       header.session,
     )
-    for (const row of rows) this.applyRow(row, version, counts, replaced)
+    // One render budget for the diff files this piece changes: see RenderedItems.
+    const budget = renderBudget("write")
+    for (const row of rows) this.applyRow(row, version, counts, replaced, budget)
     counts.stored_bytes += session.length - header.session.length
     const syncCount = header.sync_count + (bumpSyncCount ? 1 : 0)
     this.sql.run(
@@ -197,7 +212,7 @@ export class ShareStore {
     return { version, syncCount, storedBytes: counts.stored_bytes, itemCount, replaced }
   }
 
-  private applyRow(row: RowWrite, version: number, counts: Counts, replaced: string[]): void {
+  private applyRow(row: RowWrite, version: number, counts: Counts, replaced: string[], budget: RenderBudget): void {
     switch (row.table) {
       case "session":
         return
@@ -208,13 +223,13 @@ export class ShareStore {
         return
       }
       case "part": {
-        const written = this.upsertPart(row.key, row.messageID, row.data, version, replaced)
+        const written = this.upsertPart(row, version, replaced)
         counts.part_count += written.added
         counts.stored_bytes += written.grew
         return
       }
       case "diffs": {
-        const diffs = this.replaceDiffs(row.entries, version, replaced)
+        const diffs = this.replaceDiffs(row.entries, version, replaced, budget)
         counts.diff_count = diffs.count
         counts.stored_bytes += diffs.grew
         return
@@ -250,8 +265,12 @@ export class ShareStore {
     return { added: existing === undefined ? 1 : 0, grew: charsOf(data) - (existing?.size ?? 0) }
   }
 
-  /** Parts are keyed by message and id, as OpenCode keys them: the table is that key's own b-tree. */
-  private upsertPart(id: string, messageID: string, data: RowData, version: number, replaced: string[]): Written {
+  /**
+   * Parts are keyed by message and id, as OpenCode keys them: the table is that key's own b-tree. The part's HTML
+   * (made by the Worker, see RenderedItems) is written with it; without any, a stale one is dropped.
+   */
+  private upsertPart(row: RowWrite & { table: "part" }, version: number, replaced: string[]): Written {
+    const { key: id, messageID, data } = row
     const existing = this.sql.first<{ blob: string | null; size: number }>(
       `SELECT blob, ${ROW_CHARS} AS size FROM part WHERE message_id = ? AND id = ?`,
       messageID,
@@ -259,9 +278,10 @@ export class ShareStore {
     )
     if (existing?.blob) replaced.push(existing.blob)
     this.sql.run(
-      `INSERT INTO part (message_id, id, data, blob, blob_chars, version, created_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO part (message_id, id, data, blob, blob_chars, version, created_version, html, renderer)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(message_id, id) DO UPDATE SET data = excluded.data, blob = excluded.blob,
-          blob_chars = excluded.blob_chars, version = excluded.version`,
+          blob_chars = excluded.blob_chars, version = excluded.version, html = excluded.html, renderer = excluded.renderer`,
       messageID,
       id,
       textOf(data),
@@ -269,6 +289,8 @@ export class ShareStore {
       blobCharsOf(data),
       version,
       version,
+      row.html ?? null,
+      rendererOf(row.html),
     )
     return { added: existing === undefined ? 1 : 0, grew: charsOf(data) - (existing?.size ?? 0) }
   }
@@ -291,25 +313,33 @@ export class ShareStore {
    * the size of the diff list, not of the session.
    */
   private replaceDiffs(
-    entries: { key: string; data: RowData }[],
+    entries: DiffEntry[],
     version: number,
     replaced: string[],
+    budget: RenderBudget,
   ): { count: number; grew: number } {
-    for (const row of this.sql.all<{ blob: string }>("SELECT blob FROM diff WHERE blob IS NOT NULL")) {
-      replaced.push(row.blob)
+    const previous = new Map<string, PreviousDiff>()
+    for (const row of this.sql.all<PreviousDiff & { file: string; blob: string | null }>(
+      "SELECT file, data, blob, html, renderer FROM diff",
+    )) {
+      if (row.blob !== null) replaced.push(row.blob)
+      previous.set(row.file, row)
     }
     const before = this.sql.one<{ size: number }>(`SELECT coalesce(sum(${ROW_CHARS}), 0) AS size FROM diff`)
     this.sql.run("DELETE FROM diff")
     let size = 0
     for (const entry of entries) {
       size += charsOf(entry.data)
+      const html = this.rendered.diffHtml(entry, previous.get(entry.key), budget)
       this.sql.run(
-        "INSERT INTO diff (file, data, blob, blob_chars, version) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO diff (file, data, blob, blob_chars, version, html, renderer) VALUES (?, ?, ?, ?, ?, ?, ?)",
         entry.key,
         textOf(entry.data),
         blobOf(entry.data),
         blobCharsOf(entry.data),
         version,
+        html ?? null,
+        rendererOf(html),
       )
     }
     return { count: entries.length, grew: size - before.size }
@@ -322,11 +352,12 @@ export class ShareStore {
    */
   head(header: ShareRow, since = -1): SnapshotHead {
     const texts = (rows: DataRow[]) => rows.map(storedRow)
-    const diffsChanged = header.diff_version > since
     return {
       id: header.id,
       session: header.session,
-      diffs: diffsChanged ? texts(this.sql.all<DataRow>("SELECT data, blob FROM diff ORDER BY file")) : [],
+      diffs: this.diffsChanged(header, since)
+        ? texts(this.sql.all<DataRow>("SELECT data, blob FROM diff ORDER BY file"))
+        : [],
       models: texts(
         this.sql.all<DataRow>("SELECT data, NULL AS blob FROM model WHERE version > ? ORDER BY key", since),
       ),
@@ -340,6 +371,40 @@ export class ShareStore {
         ...(header.expires_at === null ? {} : { expiresAt: header.expires_at }),
       },
     }
+  }
+
+  private diffsChanged(header: ShareRow, since: number): boolean {
+    return header.diff_version > since
+  }
+
+  /**
+   * The HTML of the first diff files, in the order `head` reads diffs in (none when `head` read none), up to
+   * DIFF_PAGE_CHARS (the first file always): the stored HTML, else rendered now within `budget` (inline files) and
+   * kept, else null (the view renders it from the row). The files after are not read; a page lists them only.
+   */
+  diffHtml(header: ShareRow, since: number, budget: RenderBudget): (string | null)[] {
+    if (!this.diffsChanged(header, since)) return []
+    const shown: (string | null)[] = []
+    const late: { index: number; file: string; data: string }[] = []
+    let chars = 0
+    for (const row of this.sql.each<{
+      file: string
+      data: string | null
+      html: string | null
+      renderer: number | null
+    }>("SELECT file, data, html, renderer FROM diff ORDER BY file")) {
+      const stored = currentHtml(row)
+      // A file to render counts as the most a stored one could be, so the page stays within its size either way.
+      const size = stored?.length ?? DIFF_PAGE_CHARS
+      if (shown.length > 0 && chars + size > DIFF_PAGE_CHARS) break
+      chars += size
+      shown.push(stored ?? null)
+      if (stored === undefined && row.data !== null)
+        late.push({ index: shown.length - 1, file: row.file, data: row.data })
+    }
+    // Once the query is done: a late render writes the row it renders.
+    for (const { index, file, data } of late) shown[index] = this.rendered.lateDiff(file, data, budget) ?? null
+    return shown
   }
 
   /**
@@ -360,42 +425,60 @@ export class ShareStore {
   /**
    * One page of message or part rows newer than `since`, in display order (messages by id, parts by message then
    * id), starting after the key `after` and holding up to `maxBytes` of JSON (at least one row). Keyset paging:
-   * each page costs its own rows, however deep into the share it starts.
+   * each page costs its own rows, however deep into the share it starts. With `htmlBudget` (a page of parts for a
+   * view), each part's HTML comes too (`html`): the stored one, else rendered now within the budget and kept, else
+   * null (a part in R2, or the budget is spent: the view renders it).
    */
-  rowsPage(table: PagedTable, since: number, after: PageKey, maxBytes: number): RowsPage {
-    const rows: StoredRow[] = []
+  rowsPage(table: PagedTable, since: number, after: PageKey, maxBytes: number, htmlBudget?: RenderBudget): RowsPage {
+    const withHtml = htmlBudget !== undefined && table === "part"
+    const page: RowsPage = { rows: [], keys: [] }
+    const html: (string | null)[] = []
+    /** Inline parts read without current HTML: rendered once the query is done (see `withLateHtml`). */
+    const late: { index: number; row: KeyedRow }[] = []
     let bytes = 0
-    let key = after
-    for (;;) {
-      const batch = this.pageQuery(table, since, key)
-      for (const row of batch) {
-        rows.push(storedRow(row))
-        // UTF-16 length: a page-size estimate, not a limit, so the exact byte count is not worth encoding for.
-        bytes += (row.data ?? row.blob ?? "").length
-        key = table === "part" ? [row.message_id, row.id] : [row.id]
-        if (bytes >= maxBytes) return { rows, next: key }
+    for (const row of this.pageQuery(table, since, after, withHtml)) {
+      const key = table === "part" ? [row.message_id, row.id] : [row.id]
+      page.rows.push(storedRow(row))
+      page.keys.push(key)
+      // UTF-16 length: a page-size estimate, not a limit, so the exact byte count is not worth encoding for.
+      bytes += (row.data ?? row.blob ?? "").length
+      const stored = withHtml ? currentHtml(row) : undefined
+      html.push(stored ?? null)
+      bytes += stored?.length ?? 0
+      if (withHtml && stored === undefined && row.data !== null) late.push({ index: html.length - 1, row })
+      // Leaving the loop ends the query: the rows after this one are not read.
+      if (bytes >= maxBytes || page.rows.length >= PAGE_MAX_ROWS) {
+        page.next = key
+        break
       }
-      if (batch.length < PAGE_QUERY_ROWS) return { rows }
     }
+    if (htmlBudget === undefined || !withHtml) return page
+    for (const { index, row } of late) {
+      html[index] = this.rendered.latePart(row.message_id, row.id, row.data ?? "", htmlBudget) ?? null
+    }
+    return { ...page, html }
   }
 
-  private pageQuery(table: PagedTable, since: number, after: PageKey): KeyedRow[] {
+  private pageQuery(table: PagedTable, since: number, after: PageKey, withHtml: boolean): Generator<KeyedRow> {
     if (table === "message") {
-      return this.sql.all<KeyedRow>(
-        "SELECT '' AS message_id, id, data, blob FROM message WHERE version > ? AND id > ? ORDER BY id LIMIT ?",
+      return this.sql.each<KeyedRow>(
+        `SELECT '' AS message_id, id, data, blob, NULL AS html, NULL AS renderer FROM message
+          WHERE version > ? AND id > ? ORDER BY id LIMIT ?`,
         since,
         after[0] ?? "",
-        PAGE_QUERY_ROWS,
+        PAGE_MAX_ROWS,
       )
     }
     const [messageID = "", partID = ""] = after
-    return this.sql.all<KeyedRow>(
-      `SELECT message_id, id, data, blob FROM part WHERE version > ? AND (message_id, id) > (?, ?)
+    // The HTML only when a view asks: the JSON API reads the rows alone.
+    const html = withHtml ? "html, renderer" : "NULL AS html, NULL AS renderer"
+    return this.sql.each<KeyedRow>(
+      `SELECT message_id, id, data, blob, ${html} FROM part WHERE version > ? AND (message_id, id) > (?, ?)
         ORDER BY message_id, id LIMIT ?`,
       since,
       messageID,
       partID,
-      PAGE_QUERY_ROWS,
+      PAGE_MAX_ROWS,
     )
   }
 }

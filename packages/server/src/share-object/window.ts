@@ -1,5 +1,6 @@
 import { LIMITS } from "@cloudsession/protocol"
 import type { MeteredSql } from "../storage/metered-sql.ts"
+import { currentHtml } from "./rendered.ts"
 import type { DataRow, StoredRow } from "./rows.ts"
 
 /**
@@ -31,6 +32,19 @@ export type WindowRows = {
   later: boolean
   /** False when a single turn was over the hard cap and some of its parts were left out. */
   complete: boolean
+  /** Each part's HTML, in the order of `parts`: stored when it was written, or rendered now; null: the view renders. */
+  partHtml: (string | null)[]
+}
+
+/** Renders (and keeps) a part read without current HTML; undefined when the read's budget is spent. */
+export type LateRender = (messageID: string, id: string, row: string) => string | undefined
+
+type PartStep = DataRow & {
+  message_id: string
+  id: string
+  bytes: number
+  html: string | null
+  renderer: number | null
 }
 
 type MessageStep = DataRow & { id: string; role: string | null; bytes: number }
@@ -69,7 +83,7 @@ export class WindowReader {
     this.sql = sql
   }
 
-  read(request: WindowRequest): WindowRows {
+  read(request: WindowRequest, late: LateRender): WindowRows {
     const upTo = request.upTo ?? Number.MAX_SAFE_INTEGER
     const steps =
       request.anchor.kind === "at"
@@ -78,7 +92,16 @@ export class WindowReader {
     // Every turn, whatever the version shown: a replay steps through all of them.
     const turns = this.turns()
     if (steps.length === 0) {
-      return { messages: [], parts: this.orphanParts(upTo), turns, earlier: false, later: false, complete: true }
+      const orphans = this.orphanParts(upTo)
+      return {
+        messages: [],
+        parts: orphans,
+        turns,
+        earlier: false,
+        later: false,
+        complete: true,
+        partHtml: orphans.map(() => null),
+      }
     }
     const first = steps[0]?.id ?? ""
     const last = steps.at(-1)?.id ?? ""
@@ -90,21 +113,24 @@ export class WindowReader {
     )
     const cap = request.maxBytes * HARD_CAP_FACTOR
     // Parts of the window's messages; at the end of the session also parts whose message has not arrived yet.
+    // Taken one at a time: once the cap is reached, the rows after are not read.
+    const columns = `message_id, id, data, blob, html, renderer, ${WEIGHT("")} AS bytes`
     const parts = later
-      ? this.sql.all<DataRow & { bytes: number }>(
-          `SELECT data, blob, ${WEIGHT("")} AS bytes FROM part WHERE message_id >= ? AND message_id <= ? AND created_version <= ?
+      ? this.sql.each<PartStep>(
+          `SELECT ${columns} FROM part WHERE message_id >= ? AND message_id <= ? AND created_version <= ?
             ORDER BY message_id, id`,
           first,
           last,
           upTo,
         )
-      : this.sql.all<DataRow & { bytes: number }>(
-          `SELECT data, blob, ${WEIGHT("")} AS bytes FROM part WHERE message_id >= ? AND created_version <= ?
-            ORDER BY message_id, id`,
+      : this.sql.each<PartStep>(
+          `SELECT ${columns} FROM part WHERE message_id >= ? AND created_version <= ? ORDER BY message_id, id`,
           first,
           upTo,
         )
     const kept: StoredRow[] = []
+    const partHtml: (string | null)[] = []
+    const pending: { index: number; part: PartStep }[] = []
     let bytes = 0
     let complete = true
     for (const part of parts) {
@@ -115,8 +141,13 @@ export class WindowReader {
         break
       }
       kept.push(stored(part))
+      const html = currentHtml(part)
+      partHtml.push(html ?? null)
+      if (html === undefined && part.data !== null) pending.push({ index: partHtml.length - 1, part })
     }
-    return { messages: steps.map(stored), parts: kept, turns, earlier, later, complete }
+    // Once the query is done: a late render writes the row it renders.
+    for (const { index, part } of pending) partHtml[index] = late(part.message_id, part.id, part.data ?? "") ?? null
+    return { messages: steps.map(stored), parts: kept, turns, earlier, later, complete, partHtml }
   }
 
   /** Walks back from `before` (exclusive; the end when absent), keeping whole turns while the budget lasts. */

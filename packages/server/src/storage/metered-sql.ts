@@ -25,6 +25,25 @@ export class MeteredSql {
     return rows
   }
 
+  /**
+   * The rows of `query` one at a time, as the caller takes them: a caller that stops early (a page that is full)
+   * has not made SQLite read, nor the Worker hold, the rows after. Metered once iteration ends.
+   */
+  *each<Row extends Record<string, SqlStorageValue>>(query: string, ...bindings: SqlValue[]): Generator<Row> {
+    const cursor = this.sql.exec<Row>(query, ...bindings)
+    try {
+      for (;;) {
+        const next = cursor.next()
+        if (next.done === true) return
+        yield next.value
+      }
+    } finally {
+      this.read += cursor.rowsRead
+      this.written += cursor.rowsWritten
+      if (cursor.rowsWritten > 0) this.bytes += bindingBytes(bindings)
+    }
+  }
+
   first<Row extends Record<string, SqlStorageValue>>(query: string, ...bindings: SqlValue[]): Row | undefined {
     return this.all<Row>(query, ...bindings)[0]
   }

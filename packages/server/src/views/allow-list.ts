@@ -1,10 +1,10 @@
-import type { IWhiteList } from "xss"
+import { HIGHLIGHT_CLASS, IMAGE_URL } from "../render/links.ts"
 
 /**
- * What markdown may become on a share page: only the tags markdown itself emits, no event handlers, no style. The
- * server's js-xss pass (markdown.ts) uses it, and the browser's DOMPurify pass (browser/sanitize.ts) is built from it.
+ * What markdown may become on a share page: the tags and attributes render/markdown.ts (markdown-it) emits, no event
+ * handlers, no style. The browser's DOMPurify pass (browser/sanitize.ts) is built from it.
  */
-export const MARKDOWN_ALLOWED: IWhiteList = {
+export const MARKDOWN_ALLOWED: Record<string, string[]> = {
   a: ["href", "title"],
   blockquote: [],
   br: [],
@@ -22,9 +22,9 @@ export const MARKDOWN_ALLOWED: IWhiteList = {
   li: [],
   ol: ["start"],
   p: [],
-  pre: [],
+  pre: ["class"],
   s: [],
-  // Syntax highlighting (highlight.ts): class names only, each checked against HIGHLIGHT_CLASS.
+  // Syntax highlighting (render/highlight.ts): class names only, each checked against HIGHLIGHT_CLASS.
   span: ["class"],
   strong: [],
   table: [],
@@ -36,11 +36,11 @@ export const MARKDOWN_ALLOWED: IWhiteList = {
   ul: [],
 }
 
-/** Class tokens highlighting emits: `h-keyword`, `h-built_in`, and highlight.js's sub-scope suffixes like `class_`. */
-export const HIGHLIGHT_CLASS = /^(?:h-[a-z][a-z_-]*|[a-z]+_+|language-[a-z0-9+#.-]+)$/
+/** The only image sources kept, on the server and in the browser: inline data, never a request. */
+export const IMAGE_DATA = IMAGE_URL
 
-/** The only image sources kept, here and in the browser: inline data, never a request. */
-export const IMAGE_DATA = /^data:image\//i
+/** Class tokens highlighting emits (render/links.ts). */
+export { HIGHLIGHT_CLASS }
 
 /** What the page components put around the markdown (session head, messages, parts, tools, the diff review). */
 const PAGE_TAGS = [

@@ -1,5 +1,5 @@
+import { highlight } from "../render/highlight.ts"
 import { clip } from "./format.ts"
-import { highlight } from "./highlight.ts"
 
 /** Where the whole of a clipped item can be read: the share page with `?part=` shows one part unclipped. */
 export function fullPartHref(partID: string): string {

@@ -1,7 +1,12 @@
 import { diffKey, type FileDiff } from "@cloudsession/protocol"
+import { raw } from "hono/html"
+import type { RenderBudget } from "../render/budget.ts"
+import { activeBudget, nextItemBudget, withBudget } from "../render/context.ts"
+import { highlight, languageOfPath } from "../render/highlight.ts"
+import { markHiddenCharacters } from "../render/html.ts"
+import { DIFF_PAGE_CHARS } from "../settings/limits.ts"
 import { diffElementId, PAGE_IDS } from "./dom-ids.ts"
 import { clip, plural, stringField } from "./format.ts"
-import { highlight, languageOfPath } from "./highlight.ts"
 import {
   type DiffLine,
   diffLines,
@@ -20,12 +25,29 @@ const LINE_LIMIT = 400
 const LINE_CHARS = 2_000
 /** Files whose lines are rendered; later ones are listed only, so a huge change set stays a bounded page. */
 const FILE_LIMIT = 60
+/** Files shown open; the others start collapsed. */
+const OPEN_FILES = 12
+/** LCS cells the line differ fills per render-budget unit (about 10 µs of work either way). */
+const CELLS_PER_UNIT = 1000
+
+/**
+ * The lines of a change from `before` to `after`, bounded: each side clipped, and the line differ's table drawn from
+ * the render budget of the item being rendered (past it, every old line is shown removed and every new one added).
+ */
+export function lineDiff(before: string, after: string): DiffLine[] {
+  const budget = activeBudget()
+  return withContext(
+    diffLines(clip(before, DIFF_TEXT_LIMIT).text, clip(after, DIFF_TEXT_LIMIT).text, (cells) =>
+      budget.trySpend(Math.ceil(cells / CELLS_PER_UNIT)),
+    ),
+  )
+}
 
 function linesOf(diff: FileDiff): DiffLine[] {
   if (typeof diff.patch === "string") return withContext(patchLines(clip(diff.patch, DIFF_TEXT_LIMIT).text))
   const before = typeof diff.before === "string" ? diff.before : ""
   const after = typeof diff.after === "string" ? diff.after : ""
-  return withContext(diffLines(clip(before, DIFF_TEXT_LIMIT).text, clip(after, DIFF_TEXT_LIMIT).text))
+  return lineDiff(before, after)
 }
 
 /** `added`, `deleted` or `modified`: from the agent's `status`, else from which side is empty. */
@@ -140,13 +162,13 @@ function Counts(props: { additions: number; deletions: number }) {
   )
 }
 
-function FileDiffView(props: { diff: FileDiff; index: number }) {
+function FileDiffView(props: { diff: FileDiff }) {
   const file = diffKey(props.diff)
   const lines = linesOf(props.diff)
   const language = languageOfPath(file)
   const change = changeOf(props.diff)
   return (
-    <details class="file-diff" id={diffElementId(file)} data-file={file} open={props.index < 12}>
+    <details class="file-diff" id={diffElementId(file)} data-file={file}>
       <summary>
         <span class="path">{file}</span>
         <span class={`badge change-${change}`}>{change}</span>
@@ -165,14 +187,42 @@ function FileDiffView(props: { diff: FileDiff; index: number }) {
 }
 
 /**
+ * One file of the session diff as HTML, within `budget` (its line diff and highlighting draw from it), collapsed:
+ * what is stored when the diff is written (see item-html.tsx), and what a view renders for a file stored without it.
+ */
+export function diffFileHtml(diff: FileDiff, budget: RenderBudget): string {
+  return withBudget(budget, () => markHiddenCharacters(String(<FileDiffView diff={diff} />)))
+}
+
+/** The markup a file's HTML starts with (FileDiffView), and the same shown open. */
+const COLLAPSED = '<details class="file-diff"'
+const OPEN = '<details class="file-diff" open=""'
+
+/** A file's HTML (stored, or rendered now within the page's budget), open when it is one of the first files. */
+function fileHtml(diff: FileDiff, stored: string | undefined, index: number): string {
+  const html = stored ?? diffFileHtml(diff, nextItemBudget())
+  return index < OPEN_FILES && html.startsWith(COLLAPSED) ? OPEN + html.slice(COLLAPSED.length) : html
+}
+
+/**
  * The review of the session's changes (the whole current diff; a sync that changes it replaces this section):
  * a file list with +/− counts, then each file, collapsible, in a unified or a split view. The view switch is a
  * pair of radio buttons that the stylesheet reads (`:checked ~`), so it needs no script and no inline handler.
  */
-export function DiffsView(props: { diffs: FileDiff[] }) {
+export function DiffsView(props: { diffs: FileDiff[]; html?: (string | undefined)[] }) {
   const additions = props.diffs.reduce((total, diff) => total + (diff.additions ?? 0), 0)
   const deletions = props.diffs.reduce((total, diff) => total + (diff.deletions ?? 0), 0)
-  const shown = props.diffs.slice(0, FILE_LIMIT)
+  const shown: string[] = []
+  let chars = 0
+  // With stored HTML, the files it covers (the storage read stopped at the page's share of diff HTML).
+  const files = props.diffs.slice(0, Math.min(FILE_LIMIT, props.html?.length ?? FILE_LIMIT))
+  for (const [index, diff] of files.entries()) {
+    const html = fileHtml(diff, props.html?.[index], index)
+    // The first file is always shown, so one large file is not an empty review.
+    if (shown.length > 0 && chars + html.length > DIFF_PAGE_CHARS) break
+    shown.push(html)
+    chars += html.length
+  }
   return (
     <section id={PAGE_IDS.diffs} class="review" hidden={props.diffs.length === 0} aria-labelledby="diffs-title">
       <input type="radio" name="diff-view" id="view-unified" class="toggle sr-only" checked />
@@ -195,9 +245,8 @@ export function DiffsView(props: { diffs: FileDiff[] }) {
         ))}
       </ul>
       <div class="file-diffs">
-        {shown.map((diff, index) => (
-          <FileDiffView diff={diff} index={index} />
-        ))}
+        {/* The HTML stored when the diff was written, when there is one: a view does not diff again. */}
+        {shown.map((html) => raw(html))}
         {props.diffs.length > shown.length ? (
           <p class="clip">… {props.diffs.length - shown.length} more files listed above, not shown here</p>
         ) : null}

@@ -4,5 +4,9 @@
  */
 export type Fragment = { id: string; parent?: string; html: string }
 
-/** The answer of `/share/<id>/fragments`: what changed, and the version the page is at once it is applied. */
-export type FragmentBatch = { version: number; fragments: Fragment[] }
+/**
+ * The answer of `/share/<id>/fragments`: what changed, and the version the page is at once it is applied. `reload`:
+ * what changed is more than one page may hold (the page's byte budget); the live script reloads instead of
+ * patching, and the page shows what its own budget allows.
+ */
+export type FragmentBatch = { version: number; fragments: Fragment[]; reload?: true }

@@ -1,5 +1,9 @@
 import { modelKey, type ShareSnapshot } from "@cloudsession/protocol"
 import type { JSX } from "hono/jsx/jsx-runtime"
+import { RENDER_UNITS, RenderBudget } from "../render/budget.ts"
+import { withBudget } from "../render/context.ts"
+import { markHiddenCharacters } from "../render/html.ts"
+import type { StoredHtml } from "../service/snapshot-reader.ts"
 import { DiffsView } from "./diff-view.tsx"
 import { messageElementId, modelElementId, PAGE_IDS, partElementId, partsElementId, turnElementId } from "./dom-ids.ts"
 import type { Fragment, FragmentBatch } from "./fragment-batch.ts"
@@ -8,8 +12,12 @@ import { PartView } from "./part-view.tsx"
 import { ModelView, SessionHead } from "./session-head.tsx"
 import { TurnItem, turnLabel } from "./turn-index.tsx"
 
-async function html(element: JSX.Element): Promise<string> {
-  return String(await element.toString())
+/**
+ * A fragment's HTML with hidden characters marked, as on the page (stored part and diff HTML already are); what has
+ * no stored HTML is rendered within the page's budget, shared by all fragments of one answer.
+ */
+function renderer(budget: RenderBudget): (element: JSX.Element) => string {
+  return (element) => withBudget(budget, () => markHiddenCharacters(String(element)))
 }
 
 /**
@@ -17,26 +25,32 @@ async function html(element: JSX.Element): Promise<string> {
  * diff changed, changed messages (header only; the page keeps their parts) and changed parts. Rendered with the
  * page's own components, so live content is sanitised exactly like the first render.
  */
-export async function fragmentsOf(delta: ShareSnapshot, since: number): Promise<FragmentBatch> {
+export function fragmentsOf(
+  view: { snapshot: ShareSnapshot; complete: boolean; html: StoredHtml },
+  since: number,
+): FragmentBatch {
+  const delta = view.snapshot
+  if (!view.complete) return { version: delta.metadata.version, fragments: [], reload: true }
+  const html = renderer(new RenderBudget(RENDER_UNITS.read))
   const fragments: Fragment[] = [
-    { id: PAGE_IDS.sessionHead, html: await html(<SessionHead session={delta.session} metadata={delta.metadata} />) },
+    { id: PAGE_IDS.sessionHead, html: html(<SessionHead session={delta.session} metadata={delta.metadata} />) },
   ]
   for (const model of delta.models) {
     fragments.push({
       id: modelElementId(modelKey(model)),
       parent: PAGE_IDS.models,
-      html: await html(<ModelView model={model} />),
+      html: html(<ModelView model={model} />),
     })
   }
   // Compared with the version rather than checked for entries, so a diff set that became empty is replaced too.
   if (delta.metadata.diffVersion > since) {
-    fragments.push({ id: PAGE_IDS.diffs, html: await html(<DiffsView diffs={delta.diffs} />) })
+    fragments.push({ id: PAGE_IDS.diffs, html: html(<DiffsView diffs={delta.diffs} html={view.html.diffs} />) })
   }
   for (const message of delta.messages) {
     fragments.push({
       id: messageElementId(message.id),
       parent: PAGE_IDS.messages,
-      html: await html(<MessageView id={message.id} message={message} parts={[]} />),
+      html: html(<MessageView id={message.id} message={message} parts={[]} />),
     })
     // A new prompt is a new turn: the index gets it too (labelled by its text, when that came along).
     if (message.role !== "user") continue
@@ -49,14 +63,14 @@ export async function fragmentsOf(delta: ShareSnapshot, since: number): Promise<
     fragments.push({
       id: turnElementId(message.id),
       parent: PAGE_IDS.turns,
-      html: await html(<TurnItem entry={entry} />),
+      html: html(<TurnItem entry={entry} />),
     })
   }
   for (const part of delta.parts) {
     fragments.push({
       id: partElementId(part.id),
       parent: partsElementId(part.messageID),
-      html: await html(<PartView part={part} />),
+      html: html(<PartView part={part} html={view.html.parts.get(part.id)} />),
     })
   }
   return { version: delta.metadata.version, fragments }

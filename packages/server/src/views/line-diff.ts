@@ -14,12 +14,17 @@ function splitLines(text: string): string[] {
 
 /**
  * Line diff of two texts (before/after snapshot diffs), by longest common subsequence. Quadratic, so it is bounded:
- * past MAX_CELLS it reports every old line removed and every new line added, which is still a correct diff.
+ * past MAX_CELLS (or what `affordCells` refuses: the render budget of the whole diff set) it reports every old line
+ * removed and every new line added, which is still a correct diff.
  */
-export function diffLines(before: string, after: string): DiffLine[] {
+export function diffLines(
+  before: string,
+  after: string,
+  affordCells: (cells: number) => boolean = () => true,
+): DiffLine[] {
   const a = splitLines(before)
   const b = splitLines(after)
-  if (a.length * b.length > MAX_CELLS) {
+  if (a.length * b.length > MAX_CELLS || !affordCells(a.length * b.length)) {
     return [...a.map((text) => ({ kind: "del" as const, text })), ...b.map((text) => ({ kind: "add" as const, text }))]
   }
   const width = b.length + 1

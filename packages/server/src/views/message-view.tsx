@@ -73,7 +73,14 @@ function Footer(props: { message: Message; parts: Part[] }) {
  * for parts whose message never arrived; they still show, under a placeholder header, rather than vanish. A user
  * message opens a turn: the page and the turn index are built around them.
  */
-export function MessageView(props: { id: string; message: Message | undefined; parts: Part[]; limit?: number }) {
+export function MessageView(props: {
+  id: string
+  message: Message | undefined
+  parts: Part[]
+  /** Stored HTML of parts, by id (see PartView). */
+  html?: ReadonlyMap<string, string>
+  limit?: number
+}) {
   const message = props.message
   const role = message?.role ?? "message"
   const created = numberField(recordField(message, "time"), "created")
@@ -98,7 +105,7 @@ export function MessageView(props: { id: string; message: Message | undefined; p
       </div>
       <div class="parts" id={partsElementId(props.id)}>
         {props.parts.map((part) => (
-          <PartView part={part} limit={props.limit} />
+          <PartView part={part} html={props.html?.get(part.id)} limit={props.limit} />
         ))}
       </div>
       {message === undefined ? null : <Footer message={message} parts={props.parts} />}

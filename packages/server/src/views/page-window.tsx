@@ -1,3 +1,4 @@
+import { markHiddenCharacters } from "../render/html.ts"
 import type { PageView } from "../service/page-reader.ts"
 import { MessageView } from "./message-view.tsx"
 import { type PageWindow, threadsOf } from "./session-detail.tsx"
@@ -53,12 +54,16 @@ export function windowOf(page: PageView): PageWindow {
   }
 }
 
-/** The messages before a point, rendered for the live script to put in front of the page's first message. */
-export async function earlierTurns(page: PageView): Promise<{ html: string; earlierThan?: string }> {
+/**
+ * The messages before a point, rendered for the live script to put in front of the page's first message: parts from
+ * the HTML stored when they were written, hidden characters marked. Synchronous, so what has no stored HTML draws on
+ * the caller's render budget.
+ */
+export function earlierTurns(page: PageView): { html: string; earlierThan?: string } {
   const threads = threadsOf(page.snapshot.messages, page.snapshot.parts)
-  const html = await Promise.all(
-    threads.map(async (thread) =>
-      String(await (<MessageView id={thread.id} message={thread.message} parts={thread.parts} />).toString()),
+  const html = threads.map((thread) =>
+    markHiddenCharacters(
+      String(<MessageView id={thread.id} message={thread.message} parts={thread.parts} html={page.html.parts} />),
     ),
   )
   const first = page.snapshot.messages[0]?.id

@@ -1,9 +1,13 @@
 import type { Part } from "@cloudsession/protocol"
+import { raw } from "hono/html"
+import type { RenderBudget } from "../render/budget.ts"
+import { activeBudget, nextItemBudget, withBudget } from "../render/context.ts"
+import { languageOfPath } from "../render/highlight.ts"
+import { markHiddenCharacters } from "../render/html.ts"
+import { markdownOrPlain } from "../render/markdown.ts"
 import { Code, fullPartHref } from "./code-view.tsx"
 import { partElementId } from "./dom-ids.ts"
 import { clip, formatDuration, numberField, prettyJson, recordField, shortPath, stringField } from "./format.ts"
-import { languageOfPath } from "./highlight.ts"
-import { renderMarkdown } from "./markdown.ts"
 import { ToolPart } from "./tool-view.tsx"
 
 /** Characters of markdown rendered per text part; the rest is behind "show all" (`?part=`). */
@@ -12,11 +16,24 @@ const TEXT_LIMIT = 60_000
 /** Images inlined as previews up to this size of data URL; larger ones are listed with a link to the part. */
 const IMAGE_PREVIEW_LIMIT = 512 * 1024
 
+/**
+ * Characters shown as plain text when markdown is too costly: the default on a page; on the page that shows one part
+ * whole, up to a few MB (linear to escape, and that page holds only the one part).
+ */
+const WHOLE_PART_PLAIN_CHARS = 4 * 1024 * 1024
+
+function plainLimit(limit: number | undefined): number | undefined {
+  return limit === undefined ? undefined : Math.min(limit, WHOLE_PART_PLAIN_CHARS)
+}
+
 function Markdown(props: { text: string; more?: string; limit?: number }) {
   const shown = clip(props.text, props.limit ?? TEXT_LIMIT)
   return (
     <>
-      <div class="md" dangerouslySetInnerHTML={{ __html: renderMarkdown(shown.text) }} />
+      <div
+        class="md"
+        dangerouslySetInnerHTML={{ __html: markdownOrPlain(shown.text, activeBudget(), plainLimit(props.limit)) }}
+      />
       {shown.omitted > 0 ? (
         <p class="clip">
           … {shown.omitted.toLocaleString("en")} more characters
@@ -206,14 +223,24 @@ function PartBody(props: { part: Part; limit?: number }) {
 }
 
 /**
- * One part of a message: a pure function of the part, so it can be rendered once when the part is written. Its id
- * and sort key let the live script replace or insert it in place. `limit` raises the text clip for the page that
- * shows one part whole.
+ * The body of a part as HTML, within `budget`: what is stored when the part is written (see item-html.tsx), and what
+ * a view renders itself for a part stored without it (or shown whole, `limit`), with hidden characters marked.
  */
-export function PartView(props: { part: Part; limit?: number }) {
+export function partBodyHtml(part: Part, budget: RenderBudget, limit?: number): string {
+  return withBudget(budget, () => markHiddenCharacters(String(<PartBody part={part} limit={limit} />)))
+}
+
+/**
+ * One part of a message: a pure function of the part, rendered once when the part is written; `html` is that
+ * rendering when the view has it, so a view runs no markdown for it. Its id and sort key let the live script replace
+ * or insert it in place. `limit` raises the text clip for the page that shows one part whole (rendered there, within
+ * that page's budget).
+ */
+export function PartView(props: { part: Part; html?: string | undefined; limit?: number }) {
+  const stored = props.limit === undefined ? props.html : undefined
   return (
     <div class={`part kind-${props.part.type}`} id={partElementId(props.part.id)} data-sort={props.part.id}>
-      <PartBody part={props.part} limit={props.limit} />
+      {raw(stored ?? partBodyHtml(props.part, nextItemBudget(), props.limit))}
     </div>
   )
 }

@@ -1,10 +1,14 @@
 import { ShareError, ShareIdSchema } from "@cloudsession/protocol"
 import { type Context, Hono } from "hono"
+import type { JSX } from "hono/jsx/jsx-runtime"
+import { isOriginAllowed } from "../auth/origin.ts"
 import type { Env } from "../env.ts"
 import { errorResponse } from "../errors/error-response.ts"
+import { RENDER_UNITS, RenderBudget } from "../render/budget.ts"
+import { withBudget } from "../render/context.ts"
+import { markHiddenInPage } from "../render/html.ts"
 import { ShareService } from "../service/share-service.ts"
 import { ErrorPage } from "./error-page.tsx"
-import { AnnouncedVersionSchema, cachedFragments } from "./fragment-cache.ts"
 import { fragmentsOf } from "./fragments.tsx"
 import { ownerRoutes } from "./owner-routes.tsx"
 import { earlierTurns, wantsMarkdown, windowOf } from "./page-window.tsx"
@@ -25,6 +29,14 @@ function isShareId(id: string): boolean {
 /** A share that was deleted (by its creator, the server's owner or its expiry): it is not coming back. */
 function gonePage(c: ViewContext, message: string): Response | Promise<Response> {
   return c.html(<ErrorPage nonce={nonceOf(c)} status={410} heading="Share deleted" message={message} />, 410)
+}
+
+/**
+ * A whole page as HTML: parts and diffs come with the HTML stored when they were written; what has none is rendered
+ * here, within one page's budget, and hidden characters are marked like in the stored HTML.
+ */
+function renderPage(page: () => JSX.Element): string {
+  return withBudget(new RenderBudget(RENDER_UNITS.read), () => markHiddenInPage(String(page())))
 }
 
 function notFoundPage(c: ViewContext): Response | Promise<Response> {
@@ -60,7 +72,10 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
       const partID = c.req.query("part")
       if (partID !== undefined) {
         const { snapshot, part, message } = await service.getPart(id, partID)
-        return c.html(<PartPage snapshot={snapshot} part={part} message={message} nonce={nonceOf(c)} />)
+        // Shown whole, so rendered here (the stored HTML is clipped), within the page's budget.
+        return c.html(
+          renderPage(() => <PartPage snapshot={snapshot} part={part} message={message} nonce={nonceOf(c)} />),
+        )
       }
       const page = await service.getPage(id, {
         before: c.req.query("before"),
@@ -68,7 +83,15 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
         v: c.req.query("v"),
       })
       return c.html(
-        <SessionDetail snapshot={page.snapshot} complete={page.complete} nonce={nonceOf(c)} window={windowOf(page)} />,
+        renderPage(() => (
+          <SessionDetail
+            snapshot={page.snapshot}
+            complete={page.complete}
+            html={page.html}
+            nonce={nonceOf(c)}
+            window={windowOf(page)}
+          />
+        )),
       )
     } catch (error) {
       if (error instanceof ShareError && error.code === "not_found") return notFoundPage(c)
@@ -85,29 +108,34 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
     if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
     const before = c.req.query("before")
     if (before === undefined) return errorResponse(c, new ShareError("bad_request", "`before` is required"))
-    return c.json(await earlierTurns(await new ShareService(c.env).getPage(id, { before })))
+    const page = await new ShareService(c.env).getPage(id, { before })
+    return c.json(
+      withBudget(new RenderBudget(RENDER_UNITS.read), () => earlierTurns(page)),
+      200,
+      {
+        "Cache-Control": "no-store",
+      },
+    )
   })
-  // Server-rendered, sanitised HTML of what changed after `since`: what the live script patches into the page.
+  // Server-rendered, sanitised HTML of what changed after `since`: what the live script patches into the page. Read
+  // under the page's byte budget, from the HTML stored when items were written; nothing is cached, so nothing of a
+  // deleted share outlives its delete (a view costs one Durable Object read of what it shows).
   .get("/share/:id/fragments", unlisted, async (c) => {
     const id = c.req.param("id")
     if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
     const since = c.req.query("since")
-    const announced = AnnouncedVersionSchema.safeParse(c.req.query("version"))
-    if (!announced.success) return errorResponse(c, new ShareError("bad_request", "invalid version"))
-    const service = new ShareService(c.env)
-    const render = async () => {
-      const delta = await service.get(id, since)
-      // The service has validated `since` (absent, or a non-negative integer) by now.
-      return fragmentsOf(delta, since === undefined ? -1 : Number(since))
-    }
-    const sinceVersion = Number(since)
-    // Without a valid `since` nothing is cached: render answers the whole share, or the service's 400.
-    if (since === undefined || !Number.isSafeInteger(sinceVersion)) return c.json(await render())
-    return cachedFragments(new URL(c.req.url), sinceVersion, announced.data, c.executionCtx, render)
+    const delta = await new ShareService(c.env).getForView(id, since)
+    // The service has validated `since` (absent, or a non-negative integer) by now.
+    return c.json(fragmentsOf(delta, since === undefined ? -1 : Number(since)), 200, { "Cache-Control": "no-store" })
   })
   .get("/ws/:id", async (c) => {
     const id = c.req.param("id")
     if (!isShareId(id)) return errorResponse(c, new ShareError("not_found", "share not found"))
+    // Checked like /rpc: a page on another site must not open viewers' sockets from its visitors' browsers (it would
+    // take the share's viewer slots, and read a share its visitors can reach and it cannot).
+    if (!isOriginAllowed(c.req.raw, c.env)) {
+      return errorResponse(c, new ShareError("forbidden", "this Origin may not open a viewer socket"))
+    }
     // The socket lives in the share's Durable Object; only the upgrade is proxied here.
     const response = await new ShareService(c.env).viewerSocket(id, c.req.raw)
     if (response.status === 101) return response

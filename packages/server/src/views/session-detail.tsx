@@ -1,4 +1,5 @@
 import { type Message, type Part, partsByMessage, type ShareSnapshot } from "@cloudsession/protocol"
+import type { StoredHtml } from "../service/snapshot-reader.ts"
 import { DiffsView } from "./diff-view.tsx"
 import { messageElementId, PAGE_IDS } from "./dom-ids.ts"
 import { stringField } from "./format.ts"
@@ -122,6 +123,8 @@ function EarlierLink(props: { before: string }) {
 export function SessionDetail(props: {
   snapshot: ShareSnapshot
   complete: boolean
+  /** HTML stored for the parts and diff files shown, when they were written. */
+  html?: StoredHtml
   nonce: string
   window?: PageWindow
 }) {
@@ -198,14 +201,14 @@ export function SessionDetail(props: {
             {window.earlierThan === undefined ? null : <EarlierLink before={window.earlierThan} />}
             <section id={PAGE_IDS.messages} aria-label="Conversation">
               {threads.map((thread) => (
-                <MessageView id={thread.id} message={thread.message} parts={thread.parts} />
+                <MessageView id={thread.id} message={thread.message} parts={thread.parts} html={props.html?.parts} />
               ))}
             </section>
             <p class="empty" id="no-messages">
               No messages yet. This page updates live.
             </p>
             <div id={PAGE_IDS.latest} />
-            <DiffsView diffs={snapshot.diffs} />
+            <DiffsView diffs={snapshot.diffs} html={props.html?.diffs} />
           </div>
         </div>
         <a class="jump" id={PAGE_IDS.jumpLatest} href={`#${PAGE_IDS.latest}`} hidden>

@@ -19,6 +19,8 @@ header.top { display: flex; align-items: center; justify-content: space-between;
 h1 { font-size: 1.45rem; margin: 0 0 6px; overflow-wrap: anywhere; }
 h2 { font-size: 1.05rem; margin: 28px 0 10px; color: var(--muted); font-weight: 600; }
 .muted { color: var(--muted); }
+.hidden-char { border: 1px solid #b45309; border-radius: 3px; color: #f59e0b; font-size: 0.8em; padding: 0 2px; }
+pre.plain { white-space: pre-wrap; word-break: break-word; }
 .mono { font-family: var(--mono); }
 .meta { color: var(--muted); font-size: 0.85rem; display: flex; flex-wrap: wrap; gap: 4px 14px; overflow-wrap: anywhere; }
 .badge { display: inline-block; font: 600 0.72rem/1.6 var(--mono); padding: 0 7px; border-radius: 999px;

@@ -1,10 +1,11 @@
 import type { Part } from "@cloudsession/protocol"
+import { activeBudget } from "../render/context.ts"
+import { languageOfPath } from "../render/highlight.ts"
+import { markdownOrPlain } from "../render/markdown.ts"
 import { Code, fullPartHref, Listing, listingOf, withoutAnsi } from "./code-view.tsx"
-import { DiffTable } from "./diff-view.tsx"
+import { DiffTable, lineDiff } from "./diff-view.tsx"
 import { formatDuration, isRecord, numberField, prettyJson, recordField, shortPath, stringField } from "./format.ts"
-import { languageOfPath } from "./highlight.ts"
-import { diffLines, patchLines, withContext } from "./line-diff.ts"
-import { renderMarkdown } from "./markdown.ts"
+import { patchLines, withContext } from "./line-diff.ts"
 
 type Loose = Record<string, unknown>
 
@@ -64,7 +65,7 @@ function EditBody(props: ToolProps) {
   const lines =
     patch !== undefined
       ? withContext(patchLines(patch))
-      : withContext(diffLines(stringField(props.input, "oldString") ?? "", stringField(props.input, "newString") ?? ""))
+      : lineDiff(stringField(props.input, "oldString") ?? "", stringField(props.input, "newString") ?? "")
   return (
     <>
       {lines.length === 0 ? null : <DiffTable lines={lines} language={languageOfPath(path)} mode="unified" />}
@@ -116,11 +117,11 @@ function TaskBody(props: ToolProps) {
   return (
     <>
       <Label>{`prompt to ${stringField(props.input, "subagent_type") ?? "a subagent"}`}</Label>
-      <div class="md" dangerouslySetInnerHTML={{ __html: renderMarkdown(prompt) }} />
+      <div class="md" dangerouslySetInnerHTML={{ __html: markdownOrPlain(prompt, activeBudget()) }} />
       {output === undefined ? null : (
         <>
           <Label>result</Label>
-          <div class="md" dangerouslySetInnerHTML={{ __html: renderMarkdown(output) }} />
+          <div class="md" dangerouslySetInnerHTML={{ __html: markdownOrPlain(output, activeBudget()) }} />
         </>
       )}
     </>

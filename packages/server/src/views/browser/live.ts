@@ -162,6 +162,11 @@ function keepCurrent(sanitize: Sanitize): void {
         }
         if (!response.ok) throw new Error(`fragments: HTTP ${response.status}`)
         const body = (await response.json()) as FragmentBatch
+        // More changed than one page holds (the server's page budget): the page itself shows what fits.
+        if (body.reload === true) {
+          location.reload()
+          return
+        }
         for (const fragment of body.fragments) apply(fragment)
         version = Math.max(version, body.version)
         root.dataset.version = String(version)
@@ -205,10 +210,13 @@ function keepCurrent(sanitize: Sanitize): void {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://"
     const socket = new WebSocket(`${scheme}${location.host}/ws/${encodeURIComponent(share)}`)
     current = socket
+    // The server closes a viewer socket that has not pinged for 5 minutes (it answers "pong" without waking up).
+    let pinger: ReturnType<typeof setInterval> | undefined
     socket.addEventListener("open", () => {
       opened = true
       attempt = 0
       setStatus("live", "live")
+      pinger = setInterval(() => socket.send("ping"), 60_000)
     })
     socket.addEventListener("message", (event) => {
       const pushed = announcedVersion(event.data)
@@ -221,6 +229,7 @@ function keepCurrent(sanitize: Sanitize): void {
       })
     })
     socket.addEventListener("close", async (event) => {
+      clearInterval(pinger)
       if (stopped) return
       if (event.reason === "share deleted") {
         gone()

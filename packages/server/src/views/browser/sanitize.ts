@@ -1,8 +1,9 @@
 import DOMPurify from "dompurify"
+import { LINK_URL } from "../../render/links.ts"
 import { BROWSER_ALLOWED, IMAGE_DATA } from "../allow-list.ts"
 
-/** Links keep http(s), mailto and relative URLs; anything else (`javascript:`, `data:`) is dropped. */
-const ALLOWED_URI = /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i
+/** The allowed attributes that hold URLs, held to the server's link list (render/links.ts). */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set(["href", "src"])
 
 /**
  * The page's second sanitising pass: DOMPurify with the allow list the server uses, returning a DocumentFragment
@@ -26,7 +27,11 @@ export function createSanitizer(): Sanitize {
       ALLOWED_ATTR: BROWSER_ALLOWED.attributes,
       ALLOW_DATA_ATTR: false,
       ALLOW_ARIA_ATTR: false,
-      ALLOWED_URI_REGEXP: ALLOWED_URI,
+      // The server's own link list, so both renders keep the same links.
+      ALLOWED_URI_REGEXP: LINK_URL,
+      // DOMPurify holds every attribute it does not know as safe to that pattern; only href and src are URLs here
+      // (a datetime or a title with a colon is no scheme).
+      ADD_URI_SAFE_ATTR: BROWSER_ALLOWED.attributes.filter((name) => !URL_ATTRIBUTES.has(name)),
       RETURN_DOM_FRAGMENT: true,
     })
     return fragment instanceof DocumentFragment ? fragment : null

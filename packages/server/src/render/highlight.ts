@@ -1,5 +1,6 @@
-import { HIGHLIGHT_CLASS } from "./allow-list.ts"
+import { activeBudget } from "./context.ts"
 import hljs, { LANGUAGES } from "./highlight-core.js"
+import { HIGHLIGHT_CLASS } from "./links.ts"
 
 /**
  * Server-side syntax highlighting with highlight.js core and a chosen set of languages (about 28 KB gzipped in the
@@ -74,13 +75,21 @@ export function languageOfPath(path: string | undefined): string | undefined {
 }
 
 /**
- * HTML for `code` in `language`, or undefined when it should be shown plain (no known language, or too long to
- * be worth the time). Never throws: a grammar that trips on odd input leaves the text plain.
+ * Work units one character of highlighting costs (render/budget.ts: a unit is ~10 µs at the worst measured; the
+ * slowest grammar here takes ~1 µs a character).
+ */
+const UNITS_PER_CHAR = 1 / 8
+
+/**
+ * HTML for `code` in `language`, or undefined when it should be shown plain (no known language, too long to be
+ * worth the time, or more than the item's render budget has left). Never throws: a grammar that trips on odd
+ * input leaves the text plain.
  */
 export function highlight(code: string, language: string | undefined): string | undefined {
   if (language === undefined || code.length > HIGHLIGHT_LIMIT || !NAMES.has(language)) {
     return undefined
   }
+  if (!activeBudget().trySpend(Math.ceil(code.length * UNITS_PER_CHAR))) return undefined
   try {
     const html = hljs.highlight(code, { language, ignoreIllegals: true }).value
     return onlyHighlightMarkup(html) ? html : undefined

@@ -10,7 +10,7 @@ function originOf(value: string): string | undefined {
 }
 
 /**
- * Browser origins allowed to open /rpc: the service's own origin (the request's, and `https://<API_DOMAIN>`), plus
+ * Browser origins allowed to open /rpc and a viewer's /ws socket: the service's own origin (the request's, and `https://<API_DOMAIN>`), plus
  * `RPC_ALLOWED_ORIGINS`. Everything else is refused, so a page on another site cannot ride a visitor's network
  * position or cookies into a socket (cross-site WebSocket hijacking).
  */
