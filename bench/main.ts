@@ -53,7 +53,7 @@ async function runScenarios(scratch: string) {
   if (only !== "opencodeLatency") await runServerScenarios(scratch, results)
   if (wanted("opencodeLatency")) {
     results.opencodeLatency = section(
-      "7. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",
+      "9. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",
       await opencodeLatency(scratch, TOKEN),
     )
   }
