@@ -54,7 +54,7 @@ async function runScenarios(scratch: string) {
   if (only !== "opencodeLatency") await runServerScenarios(scratch, results)
   if (wanted("opencodeLatency")) {
     results.opencodeLatency = section(
-      "7. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",
+      "9. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",
       await opencodeLatency(scratch, TOKEN),
     )
   }
@@ -115,7 +115,7 @@ async function runServerScenarios(scratch: string, results: Record<string, unkno
     }
     if (wanted("routeMemory")) {
       results.routeMemory = section(
-        "9. Memory per route: workerd's peak resident memory above idle while serving a ~110 MB share",
+        "10. Memory per route: workerd's peak resident memory above idle while serving a ~110 MB share",
         await routeMemory(api, worker.process.pid ?? 0),
       )
     }

@@ -3,6 +3,7 @@ import { openStore, type RpcConnection, ShareClient } from "@cloudsession/client
 import type { ShareInfo, SyncData, SyncResult } from "@cloudsession/protocol"
 import { makeMessage, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { round } from "../stats.ts"
+import { lastMessageID, measurePage } from "./page-first-paint.ts"
 
 const PARTS = 10_000
 const BIG_ITEMS = 20
@@ -106,6 +107,16 @@ async function partCount(base: string, shareID: string): Promise<number> {
   return ((await response.json()) as { partCount: number }).partCount
 }
 
+/** The share page of the stored session: first paint of its latest turn and bytes before scrolling (5 loads). */
+async function pageFigures(base: string, shareID: string, items: SyncData[]) {
+  const page = await measurePage(base, shareID, lastMessageID(items), 5)
+  return {
+    pageFirstPaintP50Ms: page.firstPaintMedianMs,
+    pageKiB: page.transferredMedianKiB,
+    latestTurnShown: page.latestTurnInFirstDocument,
+  }
+}
+
 /**
  * Scenario 7: the 100 MiB session shared the way upstream OpenCode does (create, then its whole history as one
  * `POST /sync`) and through `/rpc` with this project's client (batches), with the Worker's peak memory.
@@ -131,6 +142,7 @@ export async function bigSessionShare(base: string, workerPid: number, connectio
       workerPeakMiB: measured.peakMiB,
       stored: await partCount(base, share.id),
       refused: result.refused.length,
+      ...(await pageFigures(base, share.id, items)),
     })
   }
   {
@@ -155,6 +167,7 @@ export async function bigSessionShare(base: string, workerPid: number, connectio
       workerPeakMiB: measured.peakMiB,
       stored: await partCount(base, measured.value.id),
       refused: 0,
+      ...(await pageFigures(base, measured.value.id, items)),
     })
   }
   return rows

@@ -78,7 +78,11 @@ describe("the plugin when things go wrong", () => {
     // OpenCode writes plugin log lines asynchronously.
     await poll("the refusal in OpenCode's log", () => pluginLines(target, /refused the token/).length > 0, 10_000)
     expect(pluginLines(target, /refused the token/)).toHaveLength(1)
-    const listed = await fetch(`${workerUrl}/api/sessions?q=${encodeURIComponent(target.dir)}`)
+    // Listings are the server's owner's: asked with the owner's token, the server holds no share of this project.
+    const listed = await fetch(`${workerUrl}/api/sessions?q=${encodeURIComponent(target.dir)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    })
+    expect(listed.status).toBe(200)
     expect(((await listed.json()) as { sessions: unknown[] }).sessions).toEqual([])
   })
 

@@ -135,7 +135,10 @@ describe("schema migrations", () => {
     await finishBackfill(directory())
     await abortAllDurableObjects()
     await syncShare(share, [{ type: "session_diff", data: [] }])
-    expect(await ledger()).toMatchObject({ steps: [1, 2, 3, 4, 5, 6], columns: expect.arrayContaining(["diff_version"]) })
+    expect(await ledger()).toMatchObject({
+      steps: [1, 2, 3, 4, 5, 6],
+      columns: expect.arrayContaining(["diff_version"]),
+    })
   })
 
   it("record a directory made before the ledger at step 1, keeping its entries", async () => {
