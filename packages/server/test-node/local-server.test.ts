@@ -43,9 +43,10 @@ describe("the local server answers only to its own names (DNS rebinding)", () =>
   })
 
   it("answers loopback names and IP literals, and builds share URLs from the Host it accepted", async () => {
-    expect((await send("/api/sessions?limit=1", `127.0.0.1:${port}`)).status).toBe(200)
-    expect((await send("/api/sessions?limit=1", `[::1]:${port}`)).status).toBe(200)
-    expect((await send("/api/sessions?limit=1", `app.localhost:${port}`)).status).toBe(200)
+    // The sign-in page: a route anyone may load (listings are the owner's and answer 401 without a token).
+    expect((await send("/signin", `127.0.0.1:${port}`)).status).toBe(200)
+    expect((await send("/signin", `[::1]:${port}`)).status).toBe(200)
+    expect((await send("/signin", `app.localhost:${port}`)).status).toBe(200)
     const created = await send("/api/share", `localhost:${port}`, {
       method: "POST",
       body: JSON.stringify({ sessionID: "ses_local_host" }),
@@ -81,7 +82,8 @@ async function refusedThenNext(path: string, head: string, mib: number): Promise
     while (statuses().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   }
   await until(1)
-  socket.write(`GET /api/sessions?limit=1 HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
+  // The sign-in page: a route anyone may load with a 200.
+  socket.write(`GET /signin HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
   await until(2)
   socket.destroy()
   return statuses()
