@@ -52,4 +52,7 @@ export const BENCH_VARS = {
   ANONYMOUS_SYNCS_GLOBAL_PER_MINUTE: "1000000",
   ANONYMOUS_MAX_SHARE_ITEMS: "10000000",
   ANONYMOUS_MAX_SHARE_BYTES: "1073741824",
+  // Scenarios hold one RPC session for minutes and time its calls; renewing sessions (60 s by default) is tested in
+  // packages/client/test/session-age.test.ts.
+  RPC_SESSION_MAX_SECONDS: "3600",
 }

@@ -105,7 +105,9 @@ export class GuardedWebSocketTransport implements RpcTransportWithCustomEncoding
   #expiredError(): ConnectionClosingError {
     const seconds = this.#limits.sessionMaxMs / 1000
     const message = `session expired after ${seconds} s: reconnect, with a token that is still configured`
-    return new ConnectionClosingError("unauthorized", message, CLOSE_CODES.reauthenticate)
+    // `unavailable`, not `unauthorized`: the token was good; calls in flight are to be sent again on a new session,
+    // whose upgrade checks the token again (a removed one is refused there, 401).
+    return new ConnectionClosingError("unavailable", message, CLOSE_CODES.reauthenticate)
   }
 
   #stopTimers(): void {

@@ -13,7 +13,8 @@ export function withoutAnsi(text: string): string {
   return text.replace(ANSI, "")
 }
 
-function Clipped(props: { omitted: number; more?: string }) {
+/** "… N more characters · show all" under a clipped item (nothing when nothing was clipped). */
+export function Clipped(props: { omitted: number; more?: string }) {
   if (props.omitted <= 0) return null
   return (
     <p class="clip">

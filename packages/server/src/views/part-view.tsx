@@ -5,7 +5,7 @@ import { activeBudget, nextItemBudget, withBudget } from "../render/context.ts"
 import { languageOfPath } from "../render/highlight.ts"
 import { markHiddenCharacters } from "../render/html.ts"
 import { markdownOrPlain } from "../render/markdown.ts"
-import { Code, fullPartHref } from "./code-view.tsx"
+import { Clipped, Code, fullPartHref } from "./code-view.tsx"
 import { partElementId } from "./dom-ids.ts"
 import { clip, formatDuration, numberField, prettyJson, recordField, shortPath, stringField } from "./format.ts"
 import { ToolPart } from "./tool-view.tsx"
@@ -34,17 +34,7 @@ function Markdown(props: { text: string; more?: string; limit?: number }) {
         class="md"
         dangerouslySetInnerHTML={{ __html: markdownOrPlain(shown.text, activeBudget(), plainLimit(props.limit)) }}
       />
-      {shown.omitted > 0 ? (
-        <p class="clip">
-          … {shown.omitted.toLocaleString("en")} more characters
-          {props.more === undefined ? null : (
-            <>
-              {" · "}
-              <a href={props.more}>show all</a>
-            </>
-          )}
-        </p>
-      ) : null}
+      <Clipped omitted={shown.omitted} more={props.more} />
     </>
   )
 }
