@@ -8,27 +8,11 @@ import { GuardedWebSocketTransport } from "../src/rpc/transport.ts"
 import { toWireError } from "../src/rpc/wire-errors.ts"
 import { ShareService } from "../src/service/share-service.ts"
 import { BASE } from "./helpers.ts"
-import { postBatch } from "./rpc-helpers.ts"
+import { postBatch, serveGuarded } from "./rpc-helpers.ts"
 
-/** The server end of a real WebSocketPair running the share RPC on the guarded transport. */
+/** The share RPC on the guarded transport, with room for the calls these tests hold. */
 function serve(maxMessageBytes = 64 * 1024) {
-  const pair = new WebSocketPair()
-  const client = pair[0]
-  const server = pair[1]
-  server.accept()
-  client.accept()
-  const target = new ShareRpcTarget(new ShareService(env), BASE, "websocket")
-  new RpcSession(
-    new GuardedWebSocketTransport(server, { maxMessageBytes, idleTimeoutMs: 10_000, sessionMaxMs: 60_000 }),
-    target,
-    {
-      onSendError: toWireError,
-    },
-  )
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    client.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))
-  })
-  return { client, closed }
+  return serveGuarded({ maxMessageBytes, idleTimeoutMs: 10_000, sessionMaxMs: 60_000 })
 }
 
 describe("a client cannot make one RPC session hold unbounded state", () => {

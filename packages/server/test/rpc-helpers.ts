@@ -6,9 +6,14 @@ import {
   RPC_TOKEN_SUBPROTOCOL_PREFIX,
   type ShareRpc,
 } from "@cloudsession/protocol"
-import { newHttpBatchRpcSession, newWebSocketRpcSession, type RpcStub } from "capnweb"
+import { newHttpBatchRpcSession, newWebSocketRpcSession, RpcSession, type RpcStub } from "capnweb"
 import { expect } from "vitest"
 import { listIndex } from "../src/listing/r2-entries.ts"
+import { ShareRpcTarget } from "../src/rpc/share-rpc.ts"
+import { GuardedWebSocketTransport } from "../src/rpc/transport.ts"
+import { toWireError } from "../src/rpc/wire-errors.ts"
+import { ShareService } from "../src/service/share-service.ts"
+import type { RpcLimits } from "../src/settings/rpc-limits.ts"
 import { BASE } from "./helpers.ts"
 
 /** Tokens from vitest.config.ts (`RPC_TOKENS`), and one that is not configured there. */
@@ -101,4 +106,19 @@ export function createShareLine(sessionID: string): string {
 /** POST a hand-written batch body to /rpc, as a client that bypasses capnweb could. */
 export function postBatch(body: string, headers: Record<string, string> = bearer(CURRENT_TOKEN)): Promise<Response> {
   return SELF.fetch(`${BASE}/rpc`, { method: "POST", headers, body })
+}
+
+/** The server end of a real WebSocketPair running the share RPC on the guarded transport with `limits`. */
+export function serveGuarded(limits: RpcLimits) {
+  const pair = new WebSocketPair()
+  const client = pair[0]
+  const server = pair[1]
+  server.accept()
+  client.accept()
+  const target = new ShareRpcTarget(new ShareService(env), BASE, "websocket")
+  new RpcSession(new GuardedWebSocketTransport(server, limits), target, { onSendError: toWireError })
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    client.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))
+  })
+  return { client, closed }
 }

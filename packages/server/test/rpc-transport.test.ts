@@ -9,22 +9,9 @@ import { toWireError } from "../src/rpc/wire-errors.ts"
 import { ShareService } from "../src/service/share-service.ts"
 import type { RpcLimits } from "../src/settings/rpc-limits.ts"
 import { BASE } from "./helpers.ts"
-import { bearer, CURRENT_TOKEN, rpcFailure } from "./rpc-helpers.ts"
+import { bearer, CURRENT_TOKEN, rpcFailure, serveGuarded } from "./rpc-helpers.ts"
 
-/** The server end of a real WebSocketPair runs the share RPC on the guarded transport with small limits. */
-function serve(limits: RpcLimits) {
-  const pair = new WebSocketPair()
-  const client = pair[0]
-  const server = pair[1]
-  server.accept()
-  client.accept()
-  const target = new ShareRpcTarget(new ShareService(env), BASE, "websocket")
-  new RpcSession(new GuardedWebSocketTransport(server, limits), target, { onSendError: toWireError })
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    client.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))
-  })
-  return { client, closed }
-}
+const serve = serveGuarded
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
