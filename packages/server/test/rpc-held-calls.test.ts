@@ -1,13 +1,7 @@
-import { env } from "cloudflare:test"
 import type { ShareRpc } from "@cloudsession/protocol"
-import { newWebSocketRpcSession, RpcSession } from "capnweb"
+import { newWebSocketRpcSession } from "capnweb"
 import { describe, expect, it } from "vitest"
 import { HELD_LIMITS } from "../src/rpc/held-calls.ts"
-import { ShareRpcTarget } from "../src/rpc/share-rpc.ts"
-import { GuardedWebSocketTransport } from "../src/rpc/transport.ts"
-import { toWireError } from "../src/rpc/wire-errors.ts"
-import { ShareService } from "../src/service/share-service.ts"
-import { BASE } from "./helpers.ts"
 import { postBatch, serveGuarded } from "./rpc-helpers.ts"
 
 /** The share RPC on the guarded transport, with room for the calls these tests hold. */
