@@ -48,6 +48,38 @@ describe("reading a share in pages", () => {
       [0, 2, 4, 1, 3, 5].map((index) => makeTextPart(sessionID, "m", index).id),
     )
     expect(snapshot.metadata.version).toBe(2)
+    // The same pages in upstream's flat shape: every entry typed, in the same order.
+    const data = (await (await api(`/api/share/${share.id}/data`)).json()) as { type: string; data: { id: string } }[]
+    expect(data.filter((item) => item.type === "part").map((item) => item.data.id)).toEqual(
+      snapshot.parts.map((part) => part.id),
+    )
+    expect(data.map((item) => item.type).slice(-2)).toEqual(["session_diff", "model"])
+  })
+
+  it("ends a stream with an error when the share is deleted while it is read, on every streamed route", async () => {
+    for (const route of ["", "/data", ".md"]) {
+      const sessionID = uniqueSessionID("deleted-midway")
+      const share = await createShare(sessionID)
+      // 8 parts of 0.3 MiB: each its own page of the streamed read, so most pages are asked for after the delete.
+      const parts: SyncData[] = Array.from({ length: 8 }, (_, index) => ({
+        type: "part",
+        data: makeTextPart(sessionID, "msg_0", index, `${index}:`.padEnd(300 * 1024, "y")),
+      }))
+      await syncShare(share, parts)
+      const path = route === ".md" ? `/share/${share.id}.md` : `/api/share/${share.id}${route}`
+      const response = await api(path)
+      expect(response.status).toBe(200)
+      const reader = response.body?.getReader()
+      if (reader === undefined) throw new Error(`${path}: no body`)
+      expect((await reader.read()).done).toBe(false)
+      const removed = await api(`/api/share/${share.id}`, { method: "DELETE", json: { secret: share.secret } })
+      expect(removed.status).toBe(200)
+      const drain = async () => {
+        // Read to the end: the stream must fail, not end as if the share were whole.
+        for (let chunk = await reader.read(); chunk.done !== true; chunk = await reader.read());
+      }
+      await expect(drain(), path).rejects.toThrow()
+    }
   })
 
   it("answers 404 for an unknown share before any of the stream is sent", async () => {

@@ -7,18 +7,7 @@ import {
   transcriptHeading,
 } from "@cloudsession/protocol"
 import { unwrap } from "../share-object/outcome.ts"
-import type { PagedTable, RowsPage } from "../share-object/store.ts"
-import { allTexts, everyRow, type ShareSource } from "./snapshot-reader.ts"
-
-/** Row JSON per call to the Durable Object while the transcript streams. */
-const PAGE_BYTES = 1024 * 1024
-
-/** Rows of one table, parsed, page after page (rows kept in R2 fetched in their turn). */
-async function* rows<T>(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage): AsyncGenerator<T> {
-  for await (const run of everyRow(source, shareID, table, first)) {
-    for (const row of run) yield JSON.parse(row) as T
-  }
-}
+import { allTexts, everyItem, type ShareSource, STREAM_PAGE_BYTES } from "./snapshot-reader.ts"
 
 /**
  * The share as a Markdown transcript, streamed message by message: messages and parts are both read in id order
@@ -27,11 +16,11 @@ async function* rows<T>(source: ShareSource, shareID: string, table: PagedTable,
  */
 export async function transcriptStream(source: ShareSource, shareID: string): Promise<ReadableStream<Uint8Array>> {
   const { stub } = source
-  const head = unwrap(await stub.readHead({ shareID, maxBytes: PAGE_BYTES }))
+  const head = unwrap(await stub.readHead({ shareID, maxBytes: STREAM_PAGE_BYTES }))
   const counts = unwrap(await stub.metadata({ shareID }))
   const session = JSON.parse(head.session) as Session
-  const messages = rows<Message>(source, shareID, "message", head.messages)
-  const parts = rows<Part>(source, shareID, "part", head.parts)
+  const messages = everyItem<Message>(source, shareID, "message", head.messages)
+  const parts = everyItem<Part>(source, shareID, "part", head.parts)
   async function* pieces(): AsyncGenerator<string> {
     yield `${transcriptHeading(session, { messages: counts.messageCount, parts: counts.partCount })}\n\n`
     let part = await parts.next()

@@ -6,6 +6,7 @@ import { ListingPublisher } from "../listing/publisher.ts"
 import { takeAnonymous } from "../quota/anonymous.ts"
 import { deleteShareBlobs } from "../storage/blobs.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
+import { type FramedPage, framedPage, type RowFraming } from "./framed-rows.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { errorJson, failure, type Outcome, refusedFor, success } from "./outcome.ts"
 import { renderBudget, renderPart } from "./rendered.ts"
@@ -368,6 +369,21 @@ export class ShareObject extends DurableObject<Env> {
     if (header === undefined) return this.missing()
     const budget = input.withHtml === true ? renderBudget("read") : undefined
     return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes, budget))
+  }
+
+  /** One page of messages or parts for a streamed answer, framed and encoded (see `FramedPage`). */
+  async readFramedRows(input: {
+    shareID: string
+    table: PagedTable
+    since?: number
+    after: PageKey
+    maxBytes: number
+    framing: RowFraming
+  }): Promise<Outcome<FramedPage>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    const page = this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes)
+    return success(framedPage(page, input.framing))
   }
 
   /**
