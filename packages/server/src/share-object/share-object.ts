@@ -21,6 +21,7 @@ import {
   ShareStore,
   type SnapshotHead,
 } from "./store.ts"
+import { type TranscriptCursor, type TranscriptPage, TranscriptPages } from "./transcript-pages.ts"
 import { VIEWER_IDLE_MS, Viewers } from "./viewers.ts"
 import { WindowReader, type WindowRequest, type WindowRows } from "./window.ts"
 
@@ -86,6 +87,7 @@ export class ShareObject extends DurableObject<Env> {
   private readonly store: ShareStore
   private readonly viewers: Viewers
   private readonly windows: WindowReader
+  private readonly transcript: TranscriptPages
   private importing: Promise<ShareRow | undefined> | undefined
   private readonly listing: ListingPublisher
 
@@ -95,6 +97,7 @@ export class ShareObject extends DurableObject<Env> {
     this.store = new ShareStore(ctx.storage, this.sql)
     this.viewers = new Viewers(ctx)
     this.windows = new WindowReader(this.sql)
+    this.transcript = new TranscriptPages(this.sql, env.SESSIONS_STORE)
     this.listing = new ListingPublisher(ctx.storage, env, () => {
       const header = this.store.header()
       return header === undefined ? undefined : indexEntryOf(header)
@@ -384,6 +387,13 @@ export class ShareObject extends DurableObject<Env> {
     if (header === undefined) return this.missing()
     const page = this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes)
     return success(framedPage(page, input.framing))
+  }
+
+  /** A page of the share's Markdown transcript from `cursor` on (see `TranscriptPages`). */
+  async readTranscript(input: { shareID: string; cursor: TranscriptCursor }): Promise<Outcome<TranscriptPage>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    return success(await this.transcript.page(input.cursor))
   }
 
   /**
