@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test"
 import type { Part, SyncData } from "@cloudsession/protocol"
-import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { messageMarkdown, transcriptHeading } from "@cloudsession/protocol"
+import { makeMessage, makeSessionItems, makeTextPart, makeToolPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
 import { unwrap } from "../src/share-object/outcome.ts"
 import type { PageKey } from "../src/share-object/store.ts"
@@ -80,6 +81,45 @@ describe("reading a share in pages", () => {
       }
       await expect(drain(), path).rejects.toThrow()
     }
+  })
+
+  it("streams the transcript page by page, each message with its parts and orphans where their message would be", async () => {
+    const sessionID = uniqueSessionID("transcript")
+    const share = await createShare(sessionID)
+    const [first, missing, last] = [0, 1, 2].map((index) =>
+      makeMessage(sessionID, index, index === 0 ? "user" : "assistant"),
+    )
+    if (first === undefined || missing === undefined || last === undefined) throw new Error("no messages")
+    const text = (index: number, messageID: string, chars: number) =>
+      makeTextPart(sessionID, messageID, index, `${index}:`.padEnd(chars, "t"))
+    // Pages end every ~256 KiB, so sections are cut across calls; `missing` never arrives, so its parts are orphans
+    // between the two sections; parts of a message after the last one are orphans at the end.
+    await syncShare(share, [
+      { type: "message", data: first },
+      { type: "message", data: last },
+      ...[0, 1, 2].map((index): SyncData => ({ type: "part", data: text(index, first.id, 200 * 1024) })),
+      { type: "part", data: { ...makeTextPart(sessionID, first.id, 3, "hidden"), synthetic: true } },
+      ...[4, 5].map((index): SyncData => ({ type: "part", data: text(index, missing.id, 200 * 1024) })),
+      { type: "part", data: makeToolPart(sessionID, last.id, 6) },
+      { type: "part", data: makeTextPart(sessionID, `${last.id}9`, 7, "last words") },
+    ])
+    // One part over a SQLite row (kept in R2), inside the last message's section.
+    await syncShare(share, [{ type: "part", data: text(8, last.id, 1200 * 1024) }])
+    const streamed = await (await api(`/share/${share.id}.md`)).text()
+    const snapshot = await getShare(share.id)
+    const of = (messageID: string) => snapshot.parts.filter((part) => part.messageID === messageID)
+    const sections = [
+      messageMarkdown(first, of(first.id)),
+      messageMarkdown(undefined, of(missing.id)),
+      messageMarkdown(last, of(last.id)),
+      messageMarkdown(undefined, of(`${last.id}9`)),
+    ]
+    const heading = transcriptHeading(snapshot.session, { messages: 2, parts: 9 })
+    const expected = `${heading}\n\n${sections.map((section) => `${section}\n\n`).join("")}`
+    expect(streamed.length).toBeGreaterThan(2_000_000)
+    // Long runs squeezed, so a failure prints where the documents differ rather than megabytes of "t".
+    const squeeze = (markdown: string) => markdown.replace(/(.)\1{40,}/g, (run) => `${run[0]}×${run.length}`)
+    expect(squeeze(streamed)).toBe(squeeze(expected))
   })
 
   it("answers 404 for an unknown share before any of the stream is sent", async () => {
