@@ -1,3 +1,4 @@
+import type { FramedPage, RowFraming } from "../share-object/framed-rows.ts"
 import { unwrap } from "../share-object/outcome.ts"
 import type { StoredRow } from "../share-object/rows.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
@@ -13,7 +14,7 @@ const PAGE_BYTES = 4 * 1024 * 1024
  * Pages of a streamed read are smaller: the stream holds a page (in the Durable Object, on the way, in the Worker)
  * while the client reads it, and that is what the route costs in memory, whatever the share's size.
  */
-const STREAM_PAGE_BYTES = 256 * 1024
+export const STREAM_PAGE_BYTES = 256 * 1024
 
 type ShareStub = DurableObjectStub<ShareObject>
 
@@ -21,13 +22,14 @@ type ShareStub = DurableObjectStub<ShareObject>
 export type ShareSource = { stub: ShareStub; bucket: R2Bucket }
 
 /**
- * A run of rows: inline JSON texts, or one R2 row's JSON: streamed (its body as R2 sends it, never held whole) for
- * the streamed routes, as text for the views, which parse it.
+ * A run of rows: inline JSON texts; inline rows framed and encoded by the Durable Object (see `FramedPage`), for the
+ * streamed routes; or one R2 row's JSON: streamed (its body as R2 sends it, never held whole) for the streamed
+ * routes, as text for the views, which parse it.
  */
-type Run = string[] | ReadableStream<Uint8Array>
+type Run = string[] | Uint8Array | ReadableStream<Uint8Array>
 
-/** A piece of an answer: text, or an R2 body passed through. */
-type Piece = string | ReadableStream<Uint8Array>
+/** A piece of an answer: text, bytes framed by the Durable Object, or an R2 body passed through. */
+type Piece = string | Uint8Array | ReadableStream<Uint8Array>
 
 /**
  * Stored rows in order, in runs: inline rows together, each R2 row on its own, fetched only when its turn comes, so
@@ -47,6 +49,19 @@ async function* rowRuns(bucket: R2Bucket, rows: StoredRow[], streamed: boolean):
     yield streamed ? object.body : [await object.text()]
   }
   if (run.length > 0) yield run
+}
+
+/** A framed page's runs in order, each R2 row fetched (streamed, or as text) only when its turn comes. */
+async function* framedRuns(bucket: R2Bucket, page: FramedPage, streamed: boolean): AsyncGenerator<Run> {
+  for (const run of page.runs) {
+    if (run instanceof Uint8Array) {
+      yield run
+      continue
+    }
+    const object = await bucket.get(run.blob)
+    if (object === null) throw new Error(`row data missing from R2: ${run.blob}`)
+    yield streamed ? object.body : [await object.text()]
+  }
 }
 
 /** All of `rows` as JSON texts (for the short lists: diffs, models, and a page's window). */
@@ -90,8 +105,18 @@ function textLength(run: Run): number {
   return run.reduce((total, row) => total + row.length, 0)
 }
 
-/** What a read of pages needs: where from, which share, which version on, and whether R2 rows are streamed. */
-type PageRead = { source: ShareSource; shareID: string; since?: number; streamed: boolean; pageBytes: number }
+/**
+ * What a read of pages needs: where from, which share, which version on, and whether R2 rows are streamed; with
+ * `framing` (streamed reads), pages after the first come framed and encoded from the Durable Object.
+ */
+type PageRead = {
+  source: ShareSource
+  shareID: string
+  since?: number
+  streamed: boolean
+  pageBytes: number
+  framing?: RowFraming
+}
 
 /** The rows of `first` and of the pages after it, while the budget lasts. */
 async function* rowPages(read: PageRead, table: PagedTable, first: RowsPage, budget: Budget, html?: StoredHtml) {
@@ -109,19 +134,55 @@ async function* rowPages(read: PageRead, table: PagedTable, first: RowsPage, bud
       budget.truncated = true
       return
     }
+    if (read.framing !== undefined) {
+      yield* framedPages(read, read.framing, table, page.next)
+      return
+    }
     page = unwrap(
       await source.stub.readRows({ shareID, table, since, after: page.next, maxBytes: pageBytes, withHtml }),
     )
   }
 }
 
+/** The pages from `after` on, framed and encoded by the Durable Object: bytes the stream passes on as they are. */
+async function* framedPages(read: PageRead, framing: RowFraming, table: PagedTable, after: string[]) {
+  const { source, shareID, since, pageBytes } = read
+  for (let next: string[] | undefined = after; next !== undefined; ) {
+    const page: FramedPage = unwrap(
+      await source.stub.readFramedRows({ shareID, table, since, after: next, maxBytes: pageBytes, framing }),
+    )
+    yield* framedRuns(source.bucket, page, read.streamed)
+    next = page.next
+  }
+}
+
+/** Rows as elements of a JSON array. */
+const ARRAY_FRAMING: RowFraming = { before: "", after: "", between: "," }
+
+/** Rows as `{"type":…,"data":<row>}` entries, each after a comma (see `typedItems`). */
+function typedFraming(type: string): RowFraming {
+  return { before: `,{"type":"${type}","data":`, after: "}", between: "" }
+}
+
+/** A streamed read takes its later pages framed and encoded; a view's read takes them as text, to parse. */
+function framed(read: PageRead, framing: RowFraming): PageRead {
+  return read.streamed ? { ...read, framing } : read
+}
+
 /**
- * Every row of `table` after `first`, page by page, as JSON texts (R2 rows read whole, one at a time): a reader holds
- * one page (or one big row).
+ * Every row of `table` from `first` on, parsed, page by page: later pages come framed as the inside of a JSON array
+ * and are decoded here (R2 rows read whole, one at a time), so a reader holds one page (or one big row).
  */
-export async function* everyRow(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage) {
-  const read = { source, shareID, streamed: false, pageBytes: STREAM_PAGE_BYTES }
-  for await (const run of rowPages(read, table, first, unbounded())) if (Array.isArray(run)) yield run
+export async function* everyItem<T>(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage) {
+  const read = { source, shareID, streamed: false, pageBytes: STREAM_PAGE_BYTES, framing: ARRAY_FRAMING }
+  const decoder = new TextDecoder()
+  for await (const run of rowPages(read, table, first, unbounded())) {
+    if (run instanceof Uint8Array) {
+      yield* JSON.parse(`[${decoder.decode(run)}]`) as T[]
+      continue
+    }
+    if (Array.isArray(run)) for (const row of run) yield JSON.parse(row) as T
+  }
 }
 
 /** Rows of every page (or of one list) as the inside of one JSON array. */
@@ -132,6 +193,7 @@ async function* arrayItems(runs: AsyncIterable<Run>): AsyncGenerator<Piece> {
       if (run.length === 0) continue
       yield `${first ? "" : ","}${run.join(",")}`
     } else {
+      // A framed run has its rows joined by commas already (ARRAY_FRAMING); an R2 body is one row.
       if (!first) yield ","
       yield run
     }
@@ -147,9 +209,9 @@ async function* arrayItems(runs: AsyncIterable<Run>): AsyncGenerator<Piece> {
 async function* snapshotPieces(read: PageRead, head: FirstRead, budget: Budget, html?: StoredHtml) {
   const { bucket } = read.source
   yield `{"id":${JSON.stringify(head.id)},"session":${head.session},"messages":[`
-  yield* arrayItems(rowPages(read, "message", head.messages, budget))
+  yield* arrayItems(rowPages(framed(read, ARRAY_FRAMING), "message", head.messages, budget))
   yield '],"parts":['
-  yield* arrayItems(rowPages(read, "part", head.parts, budget, html))
+  yield* arrayItems(rowPages(framed(read, ARRAY_FRAMING), "part", head.parts, budget, html))
   yield '],"diffs":['
   yield* arrayItems(rowRuns(bucket, head.diffs, read.streamed))
   yield '],"models":['
@@ -160,6 +222,11 @@ async function* snapshotPieces(read: PageRead, head: FirstRead, budget: Budget, 
 /** Rows of every page as `{"type":…,"data":<row>}` entries of one JSON array (after at least one entry). */
 async function* typedItems(type: string, runs: AsyncIterable<Run>): AsyncGenerator<Piece> {
   for await (const run of runs) {
+    if (run instanceof Uint8Array) {
+      // Framed by the Durable Object as these entries already (typedFraming).
+      yield run
+      continue
+    }
     if (!Array.isArray(run)) {
       yield `,{"type":"${type}","data":`
       yield run
@@ -178,8 +245,8 @@ async function* dataPieces(read: PageRead, head: FirstRead): AsyncGenerator<Piec
   const budget = unbounded()
   const { bucket } = read.source
   yield `[{"type":"session","data":${head.session}}`
-  yield* typedItems("message", rowPages(read, "message", head.messages, budget))
-  yield* typedItems("part", rowPages(read, "part", head.parts, budget))
+  yield* typedItems("message", rowPages(framed(read, typedFraming("message")), "message", head.messages, budget))
+  yield* typedItems("part", rowPages(framed(read, typedFraming("part")), "part", head.parts, budget))
   yield ',{"type":"session_diff","data":['
   yield* arrayItems(rowRuns(bucket, head.diffs, read.streamed))
   yield ']},{"type":"model","data":['
@@ -206,6 +273,7 @@ function streamOf(pieces: AsyncGenerator<Piece>): ReadableStream<Uint8Array> {
           const next = await pieces.next()
           if (next.done === true) return controller.close()
           if (typeof next.value === "string") return controller.enqueue(encoder.encode(next.value))
+          if (next.value instanceof Uint8Array) return controller.enqueue(next.value)
           body = next.value.getReader()
         }
       },

@@ -1,66 +1,43 @@
-import {
-  diffsMarkdown,
-  type Message,
-  messageMarkdown,
-  type Part,
-  type Session,
-  transcriptHeading,
-} from "@cloudsession/protocol"
+import { diffsMarkdown, type Session, transcriptHeading } from "@cloudsession/protocol"
 import { unwrap } from "../share-object/outcome.ts"
-import type { PagedTable, RowsPage } from "../share-object/store.ts"
-import { allTexts, everyRow, type ShareSource } from "./snapshot-reader.ts"
-
-/** Row JSON per call to the Durable Object while the transcript streams. */
-const PAGE_BYTES = 1024 * 1024
-
-/** Rows of one table, parsed, page after page (rows kept in R2 fetched in their turn). */
-async function* rows<T>(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage): AsyncGenerator<T> {
-  for await (const run of everyRow(source, shareID, table, first)) {
-    for (const row of run) yield JSON.parse(row) as T
-  }
-}
+import { TRANSCRIPT_START, type TranscriptCursor } from "../share-object/transcript-pages.ts"
+import { allTexts, type ShareSource } from "./snapshot-reader.ts"
 
 /**
- * The share as a Markdown transcript, streamed message by message: messages and parts are both read in id order
- * (parts by message, then id), so walking them side by side pairs each message with its parts while holding only a
- * page of each. Parts whose message never arrived appear where their message would have been.
+ * The share as a Markdown transcript, streamed: its heading, then its message sections a page at a time as the
+ * Durable Object renders them (see `TranscriptPages`), then the diff list. Memory stays at a page whatever the
+ * share's size; a share deleted meanwhile ends the stream with an error.
  */
 export async function transcriptStream(source: ShareSource, shareID: string): Promise<ReadableStream<Uint8Array>> {
   const { stub } = source
-  const head = unwrap(await stub.readHead({ shareID, maxBytes: PAGE_BYTES }))
+  const head = unwrap(await stub.readHead({ shareID, maxBytes: 0 }))
   const counts = unwrap(await stub.metadata({ shareID }))
   const session = JSON.parse(head.session) as Session
-  const messages = rows<Message>(source, shareID, "message", head.messages)
-  const parts = rows<Part>(source, shareID, "part", head.parts)
-  async function* pieces(): AsyncGenerator<string> {
-    yield `${transcriptHeading(session, { messages: counts.messageCount, parts: counts.partCount })}\n\n`
-    let part = await parts.next()
-    for await (const message of messages) {
-      const own: Part[] = []
-      const orphans: Part[] = []
-      while (part.done !== true && part.value.messageID <= message.id) {
-        ;(part.value.messageID === message.id ? own : orphans).push(part.value)
-        part = await parts.next()
-      }
-      if (orphans.length > 0) yield `${messageMarkdown(undefined, orphans)}\n\n`
-      yield `${messageMarkdown(message, own)}\n\n`
-    }
-    const rest: Part[] = []
-    for (; part.done !== true; part = await parts.next()) rest.push(part.value)
-    if (rest.length > 0) yield `${messageMarkdown(undefined, rest)}\n\n`
-    const diffs = diffsMarkdown((await allTexts(source.bucket, head.diffs)).map((row) => JSON.parse(row)))
-    if (diffs !== "") yield `${diffs}\n`
-  }
-  const texts = pieces()
   const encoder = new TextEncoder()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await texts.next()
-      if (next.done === true) return controller.close()
-      controller.enqueue(encoder.encode(next.value))
+  let cursor: TranscriptCursor | undefined = TRANSCRIPT_START
+  let started = false
+  let ended = false
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!started) {
+          started = true
+          const heading = transcriptHeading(session, { messages: counts.messageCount, parts: counts.partCount })
+          return controller.enqueue(encoder.encode(`${heading}\n\n`))
+        }
+        while (cursor !== undefined) {
+          const page = unwrap(await stub.readTranscript({ shareID, cursor }))
+          cursor = page.next
+          if (page.bytes.byteLength > 0) return controller.enqueue(page.bytes)
+        }
+        if (ended) return controller.close()
+        ended = true
+        const diffs = diffsMarkdown((await allTexts(source.bucket, head.diffs)).map((row) => JSON.parse(row)))
+        if (diffs === "") return controller.close()
+        controller.enqueue(encoder.encode(`${diffs}\n`))
+      },
     },
-    async cancel() {
-      await texts.return(undefined)
-    },
-  })
+    // Nothing read ahead: the next page is rendered once the client has taken the one before.
+    { highWaterMark: 0 },
+  )
 }

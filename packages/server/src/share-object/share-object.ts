@@ -6,6 +6,7 @@ import { ListingPublisher } from "../listing/publisher.ts"
 import { takeAnonymous } from "../quota/anonymous.ts"
 import { deleteShareBlobs } from "../storage/blobs.ts"
 import { MeteredSql } from "../storage/metered-sql.ts"
+import { type FramedPage, framedPage, type RowFraming } from "./framed-rows.ts"
 import { legacyBlobKey, parseLegacyShare } from "./legacy.ts"
 import { errorJson, failure, type Outcome, refusedFor, success } from "./outcome.ts"
 import { renderBudget, renderPart } from "./rendered.ts"
@@ -20,6 +21,7 @@ import {
   ShareStore,
   type SnapshotHead,
 } from "./store.ts"
+import { type TranscriptCursor, type TranscriptPage, TranscriptPages } from "./transcript-pages.ts"
 import { VIEWER_IDLE_MS, Viewers } from "./viewers.ts"
 import { WindowReader, type WindowRequest, type WindowRows } from "./window.ts"
 
@@ -85,6 +87,7 @@ export class ShareObject extends DurableObject<Env> {
   private readonly store: ShareStore
   private readonly viewers: Viewers
   private readonly windows: WindowReader
+  private readonly transcript: TranscriptPages
   private importing: Promise<ShareRow | undefined> | undefined
   private readonly listing: ListingPublisher
 
@@ -94,6 +97,7 @@ export class ShareObject extends DurableObject<Env> {
     this.store = new ShareStore(ctx.storage, this.sql)
     this.viewers = new Viewers(ctx)
     this.windows = new WindowReader(this.sql)
+    this.transcript = new TranscriptPages(this.sql, env.SESSIONS_STORE)
     this.listing = new ListingPublisher(ctx.storage, env, () => {
       const header = this.store.header()
       return header === undefined ? undefined : indexEntryOf(header)
@@ -368,6 +372,28 @@ export class ShareObject extends DurableObject<Env> {
     if (header === undefined) return this.missing()
     const budget = input.withHtml === true ? renderBudget("read") : undefined
     return success(this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes, budget))
+  }
+
+  /** One page of messages or parts for a streamed answer, framed and encoded (see `FramedPage`). */
+  async readFramedRows(input: {
+    shareID: string
+    table: PagedTable
+    since?: number
+    after: PageKey
+    maxBytes: number
+    framing: RowFraming
+  }): Promise<Outcome<FramedPage>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    const page = this.store.rowsPage(input.table, input.since ?? -1, input.after, input.maxBytes)
+    return success(framedPage(page, input.framing))
+  }
+
+  /** A page of the share's Markdown transcript from `cursor` on (see `TranscriptPages`). */
+  async readTranscript(input: { shareID: string; cursor: TranscriptCursor }): Promise<Outcome<TranscriptPage>> {
+    const header = await this.load(input.shareID)
+    if (header === undefined) return this.missing()
+    return success(await this.transcript.page(input.cursor))
   }
 
   /**
