@@ -115,8 +115,8 @@ async function runServerScenarios(scratch: string, results: Record<string, unkno
     }
     if (wanted("routeMemory")) {
       results.routeMemory = section(
-        "10. Memory per route: workerd's peak resident memory above idle while serving a ~110 MB share",
-        await routeMemory(api, worker.process.pid ?? 0),
+        "10. Memory per route: workerd's peak resident memory above idle while serving a ~110 MB share (fresh workerd per route; and in the process that took the writes)",
+        await routeMemory(join(scratch, "route-memory"), { RPC_TOKENS: TOKEN, ...BENCH_VARS }),
       )
     }
   } finally {

@@ -15,6 +15,8 @@ export async function transcriptStream(source: ShareSource, shareID: string): Pr
   const session = JSON.parse(head.session) as Session
   const encoder = new TextEncoder()
   let cursor: TranscriptCursor | undefined = TRANSCRIPT_START
+  /** A page's chunks not handed to the client yet. */
+  let pending: Uint8Array[] = []
   let started = false
   let ended = false
   return new ReadableStream<Uint8Array>(
@@ -25,10 +27,13 @@ export async function transcriptStream(source: ShareSource, shareID: string): Pr
           const heading = transcriptHeading(session, { messages: counts.messageCount, parts: counts.partCount })
           return controller.enqueue(encoder.encode(`${heading}\n\n`))
         }
-        while (cursor !== undefined) {
+        for (;;) {
+          const chunk = pending.shift()
+          if (chunk !== undefined) return controller.enqueue(chunk)
+          if (cursor === undefined) break
           const page = unwrap(await stub.readTranscript({ shareID, cursor }))
           cursor = page.next
-          if (page.bytes.byteLength > 0) return controller.enqueue(page.bytes)
+          pending = page.chunks
         }
         if (ended) return controller.close()
         ended = true

@@ -2,8 +2,11 @@ import { type Message, messageMarkdown, type Part, partMarkdown } from "@cloudse
 import type { MeteredSql } from "../storage/metered-sql.ts"
 import type { DataRow } from "./rows.ts"
 
-/** Markdown per call: what the Worker holds while the client reads it. */
-const TRANSCRIPT_PAGE_CHARS = 256 * 1024
+/**
+ * Markdown per call (at least one step: a large part is one page on its own). Small on purpose: what a call renders
+ * is garbage once sent, and smaller pages kept workerd lower (scenario 10: 256 Ki chars +81 MB, 64 Ki +55 to +61).
+ */
+const TRANSCRIPT_PAGE_CHARS = 64 * 1024
 
 /**
  * Where a transcript read stands between calls: the last message whose section began ("" before the first), the
@@ -15,7 +18,7 @@ export type TranscriptCursor = { message: string; part: string[]; section: "none
 export const TRANSCRIPT_START: TranscriptCursor = { message: "", part: [], section: "none" }
 
 /** A page of the transcript's messages, as bytes (see `FramedPage` for why not a string); `next` absent: the end. */
-export type TranscriptPage = { bytes: Uint8Array; next?: TranscriptCursor }
+export type TranscriptPage = { chunks: Uint8Array[]; next?: TranscriptCursor }
 
 type PartRow = DataRow & { message_id: string; id: string }
 type MessageRow = DataRow & { id: string }
@@ -40,17 +43,19 @@ export class TranscriptPages {
   }
 
   async page(from: TranscriptCursor): Promise<TranscriptPage> {
-    const texts: string[] = []
+    // Each step's text encoded as it comes, not joined first: joining would copy a page of large parts once more.
+    const encoder = new TextEncoder()
+    const chunks: Uint8Array[] = []
     let chars = 0
     let cursor = from
     while (chars < TRANSCRIPT_PAGE_CHARS) {
       const step = await this.step(cursor)
-      if (step === undefined) return { bytes: new TextEncoder().encode(texts.join("")) }
-      texts.push(step.text)
+      if (step === undefined) return { chunks }
+      if (step.text !== "") chunks.push(encoder.encode(step.text))
       chars += step.text.length
       cursor = step.cursor
     }
-    return { bytes: new TextEncoder().encode(texts.join("")), next: cursor }
+    return { chunks, next: cursor }
   }
 
   private async step(cursor: TranscriptCursor): Promise<Step> {
