@@ -19,6 +19,11 @@ export class HttpApi {
     return this.post(`/api/share/${share.id}/sync`, { secret: share.secret, data, batchID }) as Promise<SyncResult>
   }
 
+  /** A sync whose body is already written (to send upstream's exact bytes, or to know their size). */
+  async syncText(shareID: string, body: string): Promise<SyncResult> {
+    return this.postText(`/api/share/${shareID}/sync`, body) as Promise<SyncResult>
+  }
+
   async partCount(shareID: string): Promise<number> {
     const response = await fetch(`${this.base}/api/share/${shareID}/metadata`)
     const body = (await response.json()) as { partCount: number }
@@ -31,12 +36,16 @@ export class HttpApi {
   }
 
   private async post(path: string, body: unknown): Promise<unknown> {
+    return this.postText(path, JSON.stringify(body))
+  }
+
+  private async postText(path: string, body: string): Promise<unknown> {
     const response = await fetch(`${this.base}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
+      body,
     })
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`)
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`)
     return response.json()
   }
 }

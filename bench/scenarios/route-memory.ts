@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs"
 import type { SyncData } from "@cloudsession/protocol"
 import { makeMessage, makeSession, makeTextPart } from "@cloudsession/protocol/fixtures"
 import type { HttpApi } from "../http.ts"
-import { now, round } from "../stats.ts"
+import { round } from "../stats.ts"
+import { measureWorkerd } from "../workerd-memory.ts"
 
 /**
  * ~100 MB of session: 100 batches of 4 parts of ~250 KB of markdown-ish text each, every 50th part 1.5 MB instead
@@ -13,64 +13,6 @@ const PARTS_PER_BATCH = 4
 const PART_CHARS = 250_000
 const BIG_EVERY = 50
 const BIG_CHARS = 1_500_000
-
-/** The workerd processes below `pid` (wrangler dev runs the Worker in one). */
-function workerdPids(pid: number): number[] {
-  const children = new Map<number, number[]>()
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = []
-  const walk = (at: number) => {
-    for (const child of children.get(at) ?? []) {
-      try {
-        if (readFileSync(`/proc/${child}/comm`, "utf8").trim() === "workerd") found.push(child)
-      } catch {
-        // gone meanwhile
-      }
-      walk(child)
-    }
-  }
-  walk(pid)
-  return found
-}
-
-function rssMiB(pids: number[]): number {
-  let kib = 0
-  for (const pid of pids) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8")
-      kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-    } catch {
-      // wrangler replaced that workerd meanwhile
-    }
-  }
-  return kib / 1024
-}
-
-/** Peak resident memory of workerd while `request` runs (sampled every 5 ms), above what it held just before. */
-async function peakAbove(workerPid: number, request: () => Promise<number>) {
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  const pids = workerdPids(workerPid)
-  const idle = rssMiB(pids)
-  let peak = idle
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMiB(pids))
-  }, 5)
-  const started = now()
-  const bytes = await request()
-  const ms = now() - started
-  clearInterval(sampler)
-  peak = Math.max(peak, rssMiB(pids))
-  return { idleMiB: round(idle, 1), peakAboveIdleMiB: round(peak - idle, 1), ms: round(ms, 0), bytes }
-}
 
 async function read(url: string): Promise<number> {
   const response = await fetch(url)
@@ -85,7 +27,6 @@ function paragraph(seed: number): string {
 
 /** Scenario 7: workerd's peak memory per route while it serves a share of ~100 MB. */
 export async function routeMemory(api: HttpApi, workerPid: number) {
-  if (workerdPids(workerPid).length === 0) throw new Error("no workerd process found under wrangler")
   const sessionID = `ses_bench_memory_${Date.now()}`
   const share = await api.create(sessionID, [{ type: "session", data: makeSession(sessionID) }])
   let text = ""
@@ -115,7 +56,8 @@ export async function routeMemory(api: HttpApi, workerPid: number) {
   }
   const figures: Record<string, unknown> = {}
   for (const [route, url] of Object.entries(routes)) {
-    figures[route] = { ...(await peakAbove(workerPid, () => read(url))), targetMiB: 64 }
+    const { value: bytes, idleMiB, peakAboveIdleMiB, ms } = await measureWorkerd(workerPid, () => read(url))
+    figures[route] = { idleMiB, peakAboveIdleMiB, ms, bytes, targetMiB: 64 }
   }
   // One row per route; every row says the share's size, so the table reads on its own.
   const shareMB = round(chars / 1e6, 0)
