@@ -1,3 +1,4 @@
+import { request } from "node:http"
 import type { ShareInfo, SyncData, SyncResult } from "@cloudsession/protocol"
 
 /** What the scenarios read back: ids to count, and how many batches the server applied (each exactly once). */
@@ -12,22 +13,32 @@ export class HttpApi {
   }
 
   async create(sessionID: string, initialData?: SyncData[]): Promise<ShareInfo> {
-    return this.post("/api/share", { sessionID, initialData }) as Promise<ShareInfo>
+    return JSON.parse(await this.alone("POST", "/api/share", JSON.stringify({ sessionID, initialData }))) as ShareInfo
   }
 
   async sync(share: ShareInfo, data: SyncData[], batchID?: string): Promise<SyncResult> {
     return this.post(`/api/share/${share.id}/sync`, { secret: share.secret, data, batchID }) as Promise<SyncResult>
   }
 
-  /** A sync whose body is already written (to send upstream's exact bytes, or to know their size). */
+  /** A sync whose body is already written (upstream's one big POST, whose size the caller wants to know). */
   async syncText(shareID: string, body: string): Promise<SyncResult> {
-    return this.postText(`/api/share/${shareID}/sync`, body) as Promise<SyncResult>
+    return JSON.parse(await this.alone("POST", `/api/share/${shareID}/sync`, body)) as SyncResult
   }
 
+  /**
+   * The share's stored part count. After a big POST this read sometimes gets no answer under `wrangler dev` until
+   * another request reaches the Worker (see `alone`): it is asked again after 15 s, up to 4 times.
+   */
   async partCount(shareID: string): Promise<number> {
-    const response = await fetch(`${this.base}/api/share/${shareID}/metadata`)
-    const body = (await response.json()) as { partCount: number }
-    return body.partCount
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const text = await this.alone("GET", `/api/share/${shareID}/metadata`, undefined, 15_000)
+        return (JSON.parse(text) as { partCount: number }).partCount
+      } catch (error) {
+        if (attempt >= 4 || !(error instanceof Error) || error.message !== "timeout") throw error
+        console.error(`metadata of ${shareID}: no answer in 15 s (attempt ${attempt}), asking again`)
+      }
+    }
   }
 
   async snapshot(shareID: string): Promise<Snapshot> {
@@ -35,15 +46,44 @@ export class HttpApi {
     return (await response.json()) as Snapshot
   }
 
-  private async post(path: string, body: unknown): Promise<unknown> {
-    return this.postText(path, JSON.stringify(body))
+  /**
+   * One request on a connection of its own, closed after it. Under `wrangler dev`, after a POST of tens of MiB
+   * (several seconds), the next request Node's pool sends on a kept-alive connection sometimes gets no answer at all
+   * (straight to workerd the connection is reset; through wrangler's proxy the request hangs until another request
+   * reaches the Worker). The calls made around such a POST (create, the POST itself, the count read after it) go
+   * this way, on connections of their own.
+   */
+  private alone(method: "GET" | "POST", path: string, body?: string, timeoutMs?: number): Promise<string> {
+    const url = new URL(path, this.base)
+    const headers: Record<string, string> =
+      body === undefined
+        ? {}
+        : { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }
+    return new Promise((resolve, reject) => {
+      const sent = request(url, { method, headers, agent: false }, (response) => {
+        let text = ""
+        response.setEncoding("utf8")
+        response.on("data", (chunk: string) => {
+          text += chunk
+        })
+        response.on("error", reject)
+        response.on("end", () => {
+          const status = response.statusCode ?? 0
+          if (status >= 200 && status < 300) resolve(text)
+          else reject(new Error(`${method} ${path}: HTTP ${response.statusCode} ${text.slice(0, 300)}`))
+        })
+      })
+      sent.on("error", reject)
+      if (timeoutMs !== undefined) sent.setTimeout(timeoutMs, () => sent.destroy(new Error("timeout")))
+      sent.end(body)
+    })
   }
 
-  private async postText(path: string, body: string): Promise<unknown> {
+  private async post(path: string, body: unknown): Promise<unknown> {
     const response = await fetch(`${this.base}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body,
+      body: JSON.stringify(body),
     })
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`)
     return response.json()

@@ -7,6 +7,7 @@ import { startLocalWorker } from "../packages/server/scripts/local-worker.mjs"
 import { BENCH_VARS, HttpApi } from "./http.ts"
 import { machine } from "./machine.ts"
 import { bigSessionShare } from "./scenarios/big-session.ts"
+import { bodyMemory } from "./scenarios/body-memory.ts"
 import { concurrency } from "./scenarios/concurrency.ts"
 import { fanOut } from "./scenarios/fan-out.ts"
 import { opencodeLatency } from "./scenarios/opencode-latency.ts"
@@ -117,6 +118,18 @@ async function runServerScenarios(scratch: string, results: Record<string, unkno
       results.routeMemory = section(
         "10. Memory per route: workerd's peak resident memory above idle while serving a ~110 MB share (fresh workerd per route; and in the process that took the writes)",
         await routeMemory(join(scratch, "route-memory"), { RPC_TOKENS: TOKEN, ...BENCH_VARS }),
+      )
+    }
+    if (wanted("bodyMemory")) {
+      results.bodyMemory = section(
+        "11. Memory per sync body size: upstream's one POST /sync of 1 to 90 MiB (a new share each), in one Worker and each in a Worker of its own: workerd's peak RSS above idle",
+        await bodyMemory(api, worker.process.pid ?? 0, async () => {
+          const own = await startLocalWorker({
+            persistTo: mkdtempSync(join(scratch, "body-")),
+            vars: { RPC_TOKENS: TOKEN, ...BENCH_VARS },
+          })
+          return { api: new HttpApi(own.url), pid: own.process.pid ?? 0, stop: own.stop }
+        }),
       )
     }
   } finally {
