@@ -14,7 +14,7 @@ const PAGE_BYTES = 4 * 1024 * 1024
  * Pages of a streamed read are smaller: the stream holds a page (in the Durable Object, on the way, in the Worker)
  * while the client reads it, and that is what the route costs in memory, whatever the share's size.
  */
-export const STREAM_PAGE_BYTES = 256 * 1024
+const STREAM_PAGE_BYTES = 256 * 1024
 
 type ShareStub = DurableObjectStub<ShareObject>
 
@@ -44,24 +44,21 @@ async function* rowRuns(bucket: R2Bucket, rows: StoredRow[], streamed: boolean):
     }
     if (run.length > 0) yield run
     run = []
-    const object = await bucket.get(row.blob)
-    if (object === null) throw new Error(`row data missing from R2: ${row.blob}`)
-    yield streamed ? object.body : [await object.text()]
+    yield await blobRun(bucket, row.blob, streamed)
   }
   if (run.length > 0) yield run
 }
 
-/** A framed page's runs in order, each R2 row fetched (streamed, or as text) only when its turn comes. */
-async function* framedRuns(bucket: R2Bucket, page: FramedPage, streamed: boolean): AsyncGenerator<Run> {
-  for (const run of page.runs) {
-    if (run instanceof Uint8Array) {
-      yield run
-      continue
-    }
-    const object = await bucket.get(run.blob)
-    if (object === null) throw new Error(`row data missing from R2: ${run.blob}`)
-    yield streamed ? object.body : [await object.text()]
-  }
+/** One R2 row: its body as R2 sends it (streamed), or its text. */
+async function blobRun(bucket: R2Bucket, key: string, streamed: boolean): Promise<Run> {
+  const object = await bucket.get(key)
+  if (object === null) throw new Error(`row data missing from R2: ${key}`)
+  return streamed ? object.body : [await object.text()]
+}
+
+/** A framed page's runs in order (framed pages are read only by streamed answers), R2 rows fetched in their turn. */
+async function* framedRuns(bucket: R2Bucket, page: FramedPage): AsyncGenerator<Run> {
+  for (const run of page.runs) yield run instanceof Uint8Array ? run : await blobRun(bucket, run.blob, true)
 }
 
 /** All of `rows` as JSON texts (for the short lists: diffs, models, and a page's window). */
@@ -151,7 +148,7 @@ async function* framedPages(read: PageRead, framing: RowFraming, table: PagedTab
     const page: FramedPage = unwrap(
       await source.stub.readFramedRows({ shareID, table, since, after: next, maxBytes: pageBytes, framing }),
     )
-    yield* framedRuns(source.bucket, page, read.streamed)
+    yield* framedRuns(source.bucket, page)
     next = page.next
   }
 }
@@ -167,22 +164,6 @@ function typedFraming(type: string): RowFraming {
 /** A streamed read takes its later pages framed and encoded; a view's read takes them as text, to parse. */
 function framed(read: PageRead, framing: RowFraming): PageRead {
   return read.streamed ? { ...read, framing } : read
-}
-
-/**
- * Every row of `table` from `first` on, parsed, page by page: later pages come framed as the inside of a JSON array
- * and are decoded here (R2 rows read whole, one at a time), so a reader holds one page (or one big row).
- */
-export async function* everyItem<T>(source: ShareSource, shareID: string, table: PagedTable, first: RowsPage) {
-  const read = { source, shareID, streamed: false, pageBytes: STREAM_PAGE_BYTES, framing: ARRAY_FRAMING }
-  const decoder = new TextDecoder()
-  for await (const run of rowPages(read, table, first, unbounded())) {
-    if (run instanceof Uint8Array) {
-      yield* JSON.parse(`[${decoder.decode(run)}]`) as T[]
-      continue
-    }
-    if (Array.isArray(run)) for (const row of run) yield JSON.parse(row) as T
-  }
 }
 
 /** Rows of every page (or of one list) as the inside of one JSON array. */
