@@ -19,10 +19,16 @@ export const PAGE_IDS = {
 /** Ids of the list page's elements, which its filter script finds. */
 export const LIST_IDS = { search: "search", noMatch: "no-match", sessions: "sessions" } as const
 
+const MESSAGE_PREFIX = "msg-"
 const PARTS_PREFIX = "parts-"
 
 export function messageElementId(messageID: string): string {
-  return `msg-${messageID}`
+  return `${MESSAGE_PREFIX}${messageID}`
+}
+
+/** The message whose element this is, or `undefined` for any other id. */
+export function messageOfMessageElement(elementID: string): string | undefined {
+  return elementID.startsWith(MESSAGE_PREFIX) ? elementID.slice(MESSAGE_PREFIX.length) : undefined
 }
 
 /** The element holding a message's parts: the parent the live script inserts new parts into. */

@@ -1,4 +1,4 @@
-import { messageElementId, messageOfPartsElement, PAGE_IDS } from "../dom-ids.ts"
+import { messageElementId, messageOfMessageElement, messageOfPartsElement, PAGE_IDS } from "../dom-ids.ts"
 import type { Fragment, FragmentBatch } from "../fragment-batch.ts"
 import { readingAids } from "./reader.ts"
 import { createSanitizer, type Sanitize } from "./sanitize.ts"
@@ -103,9 +103,7 @@ function keepCurrent(sanitize: Sanitize): void {
   const beforePage = (fragment: Fragment): boolean => {
     const first = document.getElementById(PAGE_IDS.loadEarlier)?.dataset.before ?? ""
     if (first === "") return false
-    const message = fragment.id.startsWith("msg-")
-      ? fragment.id.slice("msg-".length)
-      : messageOfPartsElement(fragment.parent ?? "")
+    const message = messageOfMessageElement(fragment.id) ?? messageOfPartsElement(fragment.parent ?? "")
     return message !== undefined && message !== "" && message < first
   }
 
