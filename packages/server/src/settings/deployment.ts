@@ -9,9 +9,14 @@ export function directoryName(env: Pick<Env, "DIRECTORY_NAME">): string {
   return env.DIRECTORY_NAME?.trim() || DEFAULT_DIRECTORY_NAME
 }
 
+/** `API_DOMAIN` as configured (a host name, no scheme), or `undefined` when the var is empty. */
+export function apiDomain(env: Pick<Env, "API_DOMAIN">): string | undefined {
+  return env.API_DOMAIN?.trim() || undefined
+}
+
 /** `https://<API_DOMAIN>`, the origin share URLs point at, or `undefined` when the var is empty. */
 export function configuredOrigin(env: Pick<Env, "API_DOMAIN">): string | undefined {
-  const domain = env.API_DOMAIN?.trim()
+  const domain = apiDomain(env)
   return domain ? `https://${domain}` : undefined
 }
 

@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts"
+import { apiDomain } from "./deployment.ts"
 import { isOn } from "./values.ts"
 
 /**
@@ -14,7 +15,7 @@ export function isAllowedHost(env: Pick<Env, "LOCAL_HOSTS_ONLY" | "API_DOMAIN">,
   if (host === null) return false
   const name = hostName(host.trim().toLowerCase())
   if (name === undefined) return false
-  const domain = env.API_DOMAIN?.trim().toLowerCase()
+  const domain = apiDomain(env)?.toLowerCase()
   if (domain && name === domain) return true
   if (name === "localhost" || name.endsWith(".localhost")) return true
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || /^\[[0-9a-f:.]+\]$/.test(name)
