@@ -23,7 +23,10 @@ const RELEASED = {
     "60990c5e3be41b4914d6351e43858197e1cd9ec0c40d99413345b3c405257c80",
     "de6a0ca3c55b3734aa9ee801447c6ce79ff84070b4d11d511768f5dba2e2fc11",
   ],
-  directory: ["733de7a41084d2d7fb0a0ae40457d86bd7d534cf02dc11e3ab5bfe1559b8e93b"],
+  directory: [
+    "733de7a41084d2d7fb0a0ae40457d86bd7d534cf02dc11e3ab5bfe1559b8e93b",
+    "ac4ac8e753d783b0dcc139027e29f6603d843fc7969686a607d3f7a3c71fd317",
+  ],
 }
 
 function digestOf(migration: Migration): Promise<string> {
