@@ -5,6 +5,8 @@ import { LIMITS, type Part, type SyncData } from "@cloudsession/protocol"
 import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { connect } from "../src/connection/connection.ts"
+import { CleartextRefusedError } from "../src/connection/errors.ts"
+import { syncEndpoint } from "../src/connection/http-sync.ts"
 import { ShareClient } from "../src/share-client.ts"
 import type { BatchSent } from "../src/sync/outbox-sender.ts"
 import { type BatchBudget, DEFAULT_BUDGET, ItemTooLargeError, packBatches } from "../src/sync/pack.ts"
@@ -237,5 +239,21 @@ describe("items too big for one RPC message go over the streamed HTTP sync", () 
       },
       { budget: SMALL, onBatchSent: (event) => sent.push(event) },
     )
+  })
+
+  it("the HTTP sync goes only to the share's own origin, and never in clear text to another machine", () => {
+    expect(syncEndpoint("https://share.example", "abc123", false).href).toBe(
+      "https://share.example/api/share/abc123/sync",
+    )
+    expect(syncEndpoint("http://127.0.0.1:8787", "abc123", false).href).toBe(
+      "http://127.0.0.1:8787/api/share/abc123/sync",
+    )
+    expect(() => syncEndpoint("http://share.example", "abc123", false)).toThrow(CleartextRefusedError)
+    expect(() => syncEndpoint("http://share.example", "abc123", false)).toThrow("the share secret")
+    expect(syncEndpoint("http://share.example", "abc123", true).host).toBe("share.example")
+    // Only an origin: a path, or another scheme, is not a server a record is bound to.
+    expect(() => syncEndpoint("https://share.example/elsewhere", "abc123", false)).toThrow(TypeError)
+    expect(() => syncEndpoint("ftp://share.example", "abc123", false)).toThrow(TypeError)
+    expect(syncEndpoint("https://share.example", "../../x", false).host).toBe("share.example")
   })
 })
