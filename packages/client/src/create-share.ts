@@ -32,7 +32,7 @@ export type Created = { record: ShareRow; rejectedFirst: BatchRejected[] }
  * share through the pending result. A lost reply keeps both: the next create of the session sends the same key and
  * gets the same share back (the first batch's id makes its replay a no-op), rather than a second share while the
  * first stays listed with nobody holding its secret. Once the share is recorded the key is cleared. The rest of the
- * outbox is left to the caller's drain.
+ * outbox (the first batch too, when it must go over HTTP) is left to the caller's drain.
  */
 export async function createShare(
   context: CreateContext,
@@ -43,7 +43,9 @@ export async function createShare(
   const { store, link, server } = context
   // Persisted before the share exists: if the process dies before the server answers, nothing is lost.
   const queued = store.outbox.enqueue(sessionID, batches)
-  const first = store.outbox.next(sessionID)
+  // A first batch too big for an RPC message cannot ride along: the drain sends it over HTTP once the share exists.
+  const head = store.outbox.next(sessionID)
+  const first = head !== undefined && context.sender.overHttp(head) ? undefined : head
   const creationKey = store.creations.keyFor(sessionID, server)
   const stub = await link.stub()
   // Both calls leave before either answer arrives.

@@ -74,8 +74,12 @@ export const isTransient = (refusal: ServerRefusedError): boolean => TRANSIENT_C
 
 export const isBatchRefusal = (refusal: ServerRefusedError): boolean => BATCH_CODES.has(refusal.code)
 
-/** An error that crossed the RPC boundary with a `[code]` prefix becomes a typed refusal; others pass through. */
+/**
+ * An error that crossed the RPC boundary with a `[code]` prefix becomes a typed refusal (one the HTTP sync read from
+ * the server's error body already is one); others pass through.
+ */
 export function asServerRefusal(error: unknown): ServerRefusedError | undefined {
+  if (error instanceof ServerRefusedError) return error
   const code = errorCodeOf(error)
   if (code === undefined) return undefined
   const message = error instanceof Error ? rpcErrorText(error.message) : String(error)

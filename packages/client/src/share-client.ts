@@ -2,6 +2,7 @@ import { type CreateOptions, ExpiresInSchema, type SyncData } from "@cloudsessio
 import { type CreateContext, createShare } from "./create-share.ts"
 import { deleteRemote, type RemoteDeletion } from "./delete-share.ts"
 import { serverOrigin } from "./server-origin.ts"
+import type { PackedBatch } from "./store/outbox-repo.ts"
 import type { ShareRow } from "./store/schema.ts"
 import type { ShareSummary } from "./store/share-repo.ts"
 import type { ShareStore } from "./store/store.ts"
@@ -15,7 +16,7 @@ import {
   type RpcLink,
   type SenderOptions,
 } from "./sync/outbox-sender.ts"
-import { type BatchBudget, DEFAULT_BUDGET, packBatches } from "./sync/pack.ts"
+import { type BatchBudget, DEFAULT_BUDGET, type ItemTooLargeError, packBatches, partitionBySize } from "./sync/pack.ts"
 import { ItemRedactor, type RedactionOptions } from "./sync/redaction.ts"
 import { SyncQueue, type SyncQueueOptions } from "./sync/sync-queue.ts"
 
@@ -28,8 +29,16 @@ export type ShareClientOptions = {
   /** Origin of the service the link talks to: recorded with every share this client creates, and the only server
    * whose shares it will send secrets for. */
   server: string
-  /** Most bytes and items per batch; default 1 MiB and the server's item limit. */
+  /**
+   * Most bytes and items per batch, and the largest item over RPC and over the streamed HTTP sync; default 1 MiB,
+   * the server's item limit, 90 % of an RPC message, and the HTTP sync's body limit less its envelope.
+   */
   budget?: BatchBudget
+  /**
+   * Send share secrets over `http://` to a host that is not this machine, as the HTTP sync of an item too big for
+   * RPC does. Refused unless set (the same choice as `ConnectOptions.allowCleartext` for the link).
+   */
+  allowCleartext?: boolean
   /** Attempts per batch and the call timeout of the outbox sender. */
   sender?: Omit<SenderOptions, "onBatchSent" | "onBatchRejected">
   /** Called for every batch the server acknowledged (the first one of a new share included). */
@@ -84,6 +93,8 @@ export class ShareClient {
     const onBatchSent = options.onBatchSent ?? (() => {})
     this.#sender = new OutboxSender(options.store, options.link, server, {
       ...options.sender,
+      budget: this.#budget,
+      allowCleartext: options.allowCleartext === true,
       onBatchSent,
       onBatchRejected: options.onBatchRejected ?? (() => {}),
     })
@@ -106,26 +117,34 @@ export class ShareClient {
       this.#sender.recordHere(sessionID)
       return { share: summaryOf(existing), created: false, sent: await this.sync(sessionID, items) }
     }
-    const batches = this.#pack(sessionID, items)
+    const { batches, tooLarge } = this.#pack(sessionID, items)
     const { record, rejectedFirst } = await createShare(this.#creation, sessionID, batches, options)
     const sent = await this.#sender.drain(sessionID)
     return {
       share: summaryOf(record),
       created: true,
-      sent: { ...sent, rejected: [...rejectedFirst, ...sent.rejected] },
+      sent: { ...sent, rejected: [...rejectedFirst, ...sent.rejected], tooLarge },
     }
   }
 
-  /** Queue items for a shared session and send everything pending for it. */
+  /**
+   * Queue items for a shared session and send everything pending for it. An item too large for any way to the
+   * server is left out (listed in `tooLarge`); the others are sent.
+   */
   async sync(sessionID: string, items: SyncData[]): Promise<DrainSummary> {
     this.#sender.recordHere(sessionID)
-    this.#store.outbox.enqueue(sessionID, this.#pack(sessionID, items))
-    return this.#sender.drain(sessionID)
+    const { batches, tooLarge } = this.#pack(sessionID, items)
+    this.#store.outbox.enqueue(sessionID, batches)
+    return { ...(await this.#sender.drain(sessionID)), tooLarge }
   }
 
-  /** Items on their way into the outbox: coalesced, redacted, packed. Nothing reaches the outbox another way. */
-  #pack(sessionID: string, items: SyncData[]) {
-    return packBatches(this.#redactor.apply(sessionID, coalesce(items)), this.#budget)
+  /**
+   * Items on their way into the outbox: coalesced, redacted, packed. Nothing reaches the outbox another way. One
+   * that could never be sent is set apart rather than holding back the rest.
+   */
+  #pack(sessionID: string, items: SyncData[]): { batches: PackedBatch[]; tooLarge: ItemTooLargeError[] } {
+    const { fitting, tooLarge } = partitionBySize(this.#redactor.apply(sessionID, coalesce(items)), this.#budget)
+    return { batches: packBatches(fitting, this.#budget), tooLarge: tooLarge.map((each) => each.error) }
   }
 
   /**

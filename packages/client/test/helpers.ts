@@ -104,7 +104,10 @@ export async function createOverHttp(sessionID: string): Promise<ShareInfo> {
   return (await response.json()) as ShareInfo
 }
 
-export type ClientSetup = { db?: string; budget?: BatchBudget } & Pick<ShareClientOptions, "onBatchRejected">
+export type ClientSetup = { db?: string; budget?: BatchBudget } & Pick<
+  ShareClientOptions,
+  "onBatchRejected" | "onBatchSent"
+>
 
 /**
  * Run `work` with a ShareClient on a fresh store (or `setup.db`) connected to the shared test Worker, with a small
@@ -123,6 +126,7 @@ export async function withClient<T>(
     server: url,
     budget: setup.budget ?? { maxBytes: 64 * 1024, maxItems: 200 },
     onBatchRejected: setup.onBatchRejected,
+    onBatchSent: setup.onBatchSent,
   })
   try {
     return await work(client, store, connection)

@@ -1,7 +1,7 @@
 import { makeDiff, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { coalesce } from "../src/sync/coalesce.ts"
-import { ItemTooLargeError, packBatches } from "../src/sync/pack.ts"
+import { ItemTooLargeError, packBatches, travelsOverHttp } from "../src/sync/pack.ts"
 import { type QueueOutbox, SyncQueue } from "../src/sync/sync-queue.ts"
 import { closeTestStores, removeTempDirs, openTestStore as store } from "./helpers.ts"
 
@@ -42,6 +42,32 @@ describe("coalescing and batching", () => {
     expect(new Set(batches.map((batch) => batch.batchID)).size).toBe(batches.length)
     const huge = { type: "part" as const, data: makeTextPart("s", "m", 1, "x".repeat(10_000)) }
     expect(() => packBatches([huge], budget)).toThrow(ItemTooLargeError)
+  })
+
+  it("packs an item too big for RPC alone, for the HTTP sync; only one over the HTTP limit is refused", async () => {
+    const budget = { maxBytes: 4 * 1024, maxItems: 50, maxItemBytes: 8 * 1024, maxStreamedItemBytes: 64 * 1024 }
+    const part = (index: number, bytes: number) => ({
+      type: "part" as const,
+      data: makeTextPart("ses_sizes", "m", index, "y".repeat(bytes)),
+    })
+    const items = [part(1, 100), part(2, 6 * 1024), part(3, 40 * 1024), part(4, 100)]
+    const batches = packBatches(items, budget)
+    expect(batches.map((batch) => batch.items.length)).toEqual([1, 1, 1, 1])
+    // Over the batch budget but within one RPC message: RPC, alone. Over that: HTTP, alone.
+    expect(batches.map((batch) => travelsOverHttp(batch.bytes, budget))).toEqual([false, false, true, false])
+    expect(() => packBatches([part(5, 70 * 1024)], budget)).toThrow(ItemTooLargeError)
+    // Without a streamed limit nothing goes over HTTP: the RPC limit is the item limit, as before.
+    const rpcOnly = { maxBytes: 4 * 1024, maxItems: 50, maxItemBytes: 8 * 1024 }
+    expect(() => packBatches([part(3, 40 * 1024)], rpcOnly)).toThrow(ItemTooLargeError)
+
+    // The live queue keeps an item for the HTTP sync, and drops only the one no way takes.
+    const opened = await store()
+    const errors: unknown[] = []
+    const queue = new SyncQueue(opened.outbox, "ses_sizes", { budget, onError: (error) => errors.push(error) })
+    queue.push(part(1, 100), part(3, 40 * 1024), part(5, 70 * 1024))
+    expect(queue.flush()).toBe(2)
+    expect(errors).toMatchObject([{ key: `part:${part(5, 0).data.id}` }])
+    expect(opened.outbox.pending("ses_sizes").map((row) => travelsOverHttp(row.bytes, budget))).toEqual([false, true])
   })
 
   it("debounces live changes into the outbox, coalesced", async () => {

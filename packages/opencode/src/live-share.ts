@@ -93,7 +93,12 @@ export class LiveShare {
       log: options.log,
       allowCleartext: options.allowCleartext === true,
     })
-    this.#client = new ShareClientClass({ store, link: this.#link, server })
+    this.#client = new ShareClientClass({
+      store,
+      link: this.#link,
+      server,
+      allowCleartext: options.allowCleartext === true,
+    })
   }
 
   static async open(options: LiveShareOptions): Promise<LiveShare> {
@@ -125,7 +130,13 @@ export class LiveShare {
       this.#sharedHere.set(sessionID, false)
     }
     const done = this.#hold(sessionID, async (items) => {
-      await this.#client.share(sessionID, items, this.#expire === undefined ? {} : { expiresIn: this.#expire })
+      const outcome = await this.#client.share(
+        sessionID,
+        items,
+        this.#expire === undefined ? {} : { expiresIn: this.#expire },
+      )
+      // Too large for any way to the server: left out, the rest of the session is shared; said once each.
+      for (const error of outcome.sent.tooLarge) this.#report(error)
       const row = this.#store.shares.get(sessionID)
       if (row === undefined) throw new Error(`the share of ${sessionID} was not recorded`)
       this.#sharedHere.set(sessionID, true)

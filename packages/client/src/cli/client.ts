@@ -67,13 +67,14 @@ export async function withShareClient<T>(
   server: string,
   onBatchSent: (event: BatchSent) => void,
   work: (client: ShareClient) => Promise<T>,
-  flags: Pick<CommonFlags, "redact"> = {},
+  flags: Pick<CommonFlags, "redact" | "allowCleartext"> = {},
 ): Promise<T> {
   const counts: RedactionCounts = {}
   const client = new ShareClient({
     store,
     link: connection,
     server,
+    allowCleartext: flags.allowCleartext === true,
     onBatchSent,
     budget: budgetFromEnv(),
     redaction: {

@@ -11,7 +11,7 @@ export const EXIT = {
   failure: 1,
   /**
    * Bad usage or bad input: unknown flag, missing server/token, a server other than the share's, unreadable or
-   * invalid session file, a malformed share id.
+   * invalid session file, a malformed share id; or an item too large to send at all (left out, the rest was sent).
    */
   usage: 2,
   /** The server refused the token (401) or the connection (403). */

@@ -1,5 +1,6 @@
 import { ServerRefusedError } from "../errors.ts"
 import type { BatchRejected } from "../sync/outbox-sender.ts"
+import type { ItemTooLargeError } from "../sync/pack.ts"
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "es"}`
 
@@ -26,4 +27,15 @@ export function throwIfRejected(sessionID: string, rejected: BatchRejected[]): v
   const first = rejected[0]
   if (first === undefined) return
   throw new ServerRefusedError(first.code, `${dropped(rejected)} for ${sessionID}: ${firstLine(first.reason)}`)
+}
+
+/**
+ * Items too large for any way to the server were left out (the rest was sent): the command still could not store
+ * them, so it ends with the first one's error (exit 2), saying how many more there were.
+ */
+export function throwIfTooLarge(tooLarge: ItemTooLargeError[]): void {
+  const first = tooLarge[0]
+  if (first === undefined) return
+  if (tooLarge.length > 1) first.message += ` (and ${tooLarge.length - 1} more items too large)`
+  throw first
 }

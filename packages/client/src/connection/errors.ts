@@ -28,11 +28,18 @@ export class ConnectionError extends Error {
   }
 }
 
-/** The token would go over `ws://` to another machine, and the caller did not allow clear text. */
+/**
+ * The token would go over `ws://` (or a share secret over `http://`) to another machine, and the caller did not
+ * allow clear text.
+ */
 export class CleartextRefusedError extends Error {
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    what = "the token",
+  ) {
+    const scheme = url.startsWith("http:") ? "http://" : "ws://"
     super(
-      `refusing to send the token in clear text to ${url} (ws:// to a host that is not this machine); ` +
+      `refusing to send ${what} in clear text to ${url} (${scheme} to a host that is not this machine); ` +
         "use https:// or wss://, or pass --allow-cleartext if this network is yours",
     )
     this.name = "CleartextRefusedError"

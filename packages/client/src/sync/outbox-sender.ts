@@ -1,6 +1,8 @@
-import type { ErrorCode, RefusedItem, ShareRpc, SyncResult } from "@cloudsession/protocol"
+import type { ErrorCode, RefusedItem, ShareRpc } from "@cloudsession/protocol"
 import type { RpcStub } from "capnweb"
 import { backoffDelay, sleep } from "../connection/backoff.ts"
+import { CleartextRefusedError } from "../connection/errors.ts"
+import { type HttpSyncReply, syncOverHttp } from "../connection/http-sync.ts"
 import {
   asServerRefusal,
   isBatchRefusal,
@@ -12,6 +14,7 @@ import {
 import { serverOrigin } from "../server-origin.ts"
 import type { OutboxRow, ShareRow } from "../store/schema.ts"
 import type { ShareStore } from "../store/store.ts"
+import { type BatchBudget, DEFAULT_BUDGET, type ItemTooLargeError, travelsOverHttp } from "./pack.ts"
 
 /** What the sender needs from a connection: a live stub, and a way to say a call on it went unanswered. */
 export type RpcLink = {
@@ -49,6 +52,10 @@ export type SenderOptions = {
   maxAttempts?: number
   /** A call unanswered this long is treated as lost: the session is dropped and the batch resent. */
   callTimeoutMs?: number
+  /** The budget the batches were packed with: a batch over its RPC limit is sent over the streamed HTTP sync. */
+  budget?: BatchBudget
+  /** Send a share secret over `http://` to a host that is not this machine (the HTTP sync; refused otherwise). */
+  allowCleartext?: boolean
   onBatchSent?: (event: BatchSent) => void
   onBatchRejected?: (event: BatchRejected) => void
 }
@@ -60,6 +67,8 @@ export type DrainSummary = {
   duplicates: number
   /** Batches the server refused and that were dropped from the outbox (their items were not stored). */
   rejected: BatchRejected[]
+  /** Items no way to the server takes (too large): never queued; the others were sent without them. */
+  tooLarge: ItemTooLargeError[]
 }
 
 /** A replay of every session: what went out, and the sessions whose share refused it (their batches stay). */
@@ -75,7 +84,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-export const emptySummary = (): DrainSummary => ({ batches: 0, items: 0, duplicates: 0, rejected: [] })
+export const emptySummary = (): DrainSummary => ({ batches: 0, items: 0, duplicates: 0, rejected: [], tooLarge: [] })
 
 /** Problems of one session's share (refused, unshared, elsewhere): a replay of the others goes on without it. */
 const isSessionProblem = (error: unknown): boolean =>
@@ -93,6 +102,8 @@ export class OutboxSender {
   readonly #server: string
   readonly #maxAttempts: number
   readonly #callTimeoutMs: number
+  readonly #budget: BatchBudget
+  readonly #allowCleartext: boolean
   readonly #onBatchSent: (event: BatchSent) => void
   readonly #onBatchRejected: (event: BatchRejected) => void
   /** One drain per session at a time: batches must arrive in the order they were queued. */
@@ -105,6 +116,8 @@ export class OutboxSender {
     this.#server = server
     this.#maxAttempts = options.maxAttempts ?? 8
     this.#callTimeoutMs = options.callTimeoutMs ?? 30_000
+    this.#budget = options.budget ?? DEFAULT_BUDGET
+    this.#allowCleartext = options.allowCleartext === true
     this.#onBatchSent = options.onBatchSent ?? (() => {})
     this.#onBatchRejected = options.onBatchRejected ?? (() => {})
   }
@@ -161,6 +174,11 @@ export class OutboxSender {
     return event
   }
 
+  /** Whether this outbox row goes over the streamed HTTP sync (too big for one RPC message) rather than RPC. */
+  overHttp(row: OutboxRow): boolean {
+    return travelsOverHttp(row.bytes, this.#budget)
+  }
+
   /** The record of a session this sender may send for: it exists and lives on this sender's server. */
   recordHere(sessionID: string): ShareRow {
     const share = this.#store.shares.get(sessionID)
@@ -198,23 +216,30 @@ export class OutboxSender {
     return summary
   }
 
-  /** The server's answer, or its refusal of this batch's content; refusals of the share itself are thrown. */
-  async #send(sessionID: string, row: OutboxRow): Promise<SyncResult | ServerRefusedError> {
+  /**
+   * The server's answer, or its refusal of this batch's content; refusals of the share itself are thrown. A lost
+   * answer is resent with the same batch id: over RPC on a fresh session, over HTTP after a backoff.
+   */
+  async #send(sessionID: string, row: OutboxRow): Promise<HttpSyncReply | ServerRefusedError> {
+    const overHttp = this.overHttp(row)
     let lastError: unknown
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       // Read the record on every attempt: an unshare in between must stop the replay, not resurrect the share.
       const share = this.recordHere(sessionID)
       this.#store.outbox.recordAttempt(row.seq)
-      const stub = await this.#link.stub()
+      const stub = overHttp ? undefined : await this.#link.stub()
       try {
+        if (stub === undefined) return await this.#postOverHttp(share, row)
         return await withTimeout(stub.syncShare(share.id, share.secret, row.payload, row.batchID), this.#callTimeoutMs)
       } catch (error) {
+        if (error instanceof CleartextRefusedError) throw error
         lastError = error
         const refusal = asServerRefusal(error)
         if (refusal !== undefined && isBatchRefusal(refusal)) return refusal
         if (refusal !== undefined && !isTransient(refusal)) throw refusal
-        if (refusal !== undefined) {
-          // The server is busy or going away: wait, then resend (the session itself breaks if the socket closes).
+        if (refusal !== undefined || stub === undefined) {
+          // The server is busy or going away, or an HTTP answer was lost: wait, then resend (the RPC session
+          // itself breaks if the socket closes).
           await sleep(backoffDelay(attempt))
           continue
         }
@@ -222,5 +247,19 @@ export class OutboxSender {
       }
     }
     throw lastError
+  }
+
+  /** The batch through the streamed HTTP sync, to the share's own server (the record was checked to name it). */
+  #postOverHttp(share: ShareRow, row: OutboxRow): Promise<HttpSyncReply> {
+    return syncOverHttp({
+      server: this.#server,
+      shareID: share.id,
+      secret: share.secret,
+      batchID: row.batchID,
+      items: row.payload,
+      bytes: row.bytes,
+      timeoutMs: this.#callTimeoutMs,
+      allowCleartext: this.#allowCleartext,
+    })
   }
 }

@@ -1,39 +1,58 @@
 import { randomUUID } from "node:crypto"
 import { encodedSize, LIMITS, type SyncData } from "@cloudsession/protocol"
+import { SYNC_ENVELOPE_BYTES } from "../connection/http-sync.ts"
 import type { PackedBatch } from "../store/outbox-repo.ts"
 import { itemKey } from "./coalesce.ts"
 
-/** The most one batch may hold. */
+/** The most one batch may hold, and the largest item each way to the server takes. */
 export type BatchBudget = {
   /** Encoded JSON bytes of one batch's items. */
   maxBytes: number
   maxItems: number
   /**
-   * Largest single item: one bigger than `maxBytes` travels alone in its own batch, as long as it fits one RPC
-   * message (the server's `maxBodyBytes`, less room for the envelope). Absent: `maxBytes`.
+   * Largest single item sent over RPC: one bigger than `maxBytes` travels alone in its own batch, as long as it fits
+   * one RPC message (the server's `maxBodyBytes`, less room for the envelope). Absent: `maxBytes`.
    */
   maxItemBytes?: number
+  /**
+   * Largest single item at all: one too big for an RPC message travels alone over the streamed HTTP sync
+   * (`connection/http-sync.ts`), whose body may be `maxSyncBodyBytes`, less its envelope. Absent: none goes that way,
+   * and an item over the RPC limit is `ItemTooLargeError`.
+   */
+  maxStreamedItemBytes?: number
 }
 
 /**
- * 1 MiB per batch: well under the server's 4 MiB body limit (the RPC envelope and the secret ride along), within
+ * 1 MiB per batch: well under the server's 8 MiB RPC message limit (the envelope and the secret ride along), within
  * the 1 MiB WebSocket message size older Workers runtimes allow, and small enough that a retry after a dropped
- * connection resends little.
+ * connection resends little. An item up to 90 % of an RPC message still goes over RPC, alone; a bigger one goes
+ * over the streamed HTTP sync, up to its whole body limit.
  */
 export const DEFAULT_BUDGET: BatchBudget = {
   maxBytes: Math.min(1024 * 1024, Math.floor(LIMITS.maxBodyBytes * 0.9)),
   maxItems: LIMITS.maxBatchItems,
   maxItemBytes: Math.floor(LIMITS.maxBodyBytes * 0.9),
+  maxStreamedItemBytes: LIMITS.maxSyncBodyBytes - SYNC_ENVELOPE_BYTES,
 }
 
-/** One item alone is bigger than a batch may be: it can never be sent, so say which one. */
+/** Encoded bytes (brackets included) of the largest batch that still goes over RPC. */
+export const rpcLimit = (budget: BatchBudget): number =>
+  Math.max(budget.maxBytes, budget.maxItemBytes ?? budget.maxBytes)
+
+/**
+ * A batch of `bytes` (an outbox row's) too big for one RPC message, sent over HTTP instead; `packBatches` gives such
+ * a batch one item.
+ */
+export const travelsOverHttp = (bytes: number, budget: BatchBudget): boolean => bytes > rpcLimit(budget)
+
+/** One item alone is bigger than any way to the server takes: it can never be sent, so say which one. */
 export class ItemTooLargeError extends Error {
   constructor(
     readonly key: string,
     readonly bytes: number,
     readonly maxBytes: number,
   ) {
-    super(`item ${key} is ${bytes} bytes encoded, more than the ${maxBytes}-byte batch budget`)
+    super(`item ${key} is ${bytes} bytes encoded, more than the ${maxBytes} bytes one item may have`)
     this.name = "ItemTooLargeError"
   }
 }
@@ -45,7 +64,7 @@ export type Oversized = { item: SyncData; error: ItemTooLargeError }
 /** An item alone over the byte budget can never travel; the others must not wait for it. */
 function oversized(item: SyncData, budget: BatchBudget): ItemTooLargeError | undefined {
   const size = encodedSize(item)
-  const limit = Math.max(budget.maxBytes, budget.maxItemBytes ?? budget.maxBytes)
+  const limit = Math.max(rpcLimit(budget), budget.maxStreamedItemBytes ?? 0)
   return size + 2 > limit ? new ItemTooLargeError(itemKey(item), size, limit) : undefined
 }
 
@@ -77,7 +96,8 @@ export function packBatches(
     if (tooLarge !== undefined) throw tooLarge
     const size = encodedSize(item)
     const separator = current.items.length > 0 ? 1 : 0
-    // An item over the batch budget (but within the item limit) fills a batch of its own.
+    // An item over the batch budget (but within the item limit) fills a batch of its own; over the RPC limit, that
+    // batch goes over HTTP (`travelsOverHttp`).
     const fits = current.items.length < budget.maxItems && current.bytes + separator + size <= budget.maxBytes
     if (!fits && current.items.length > 0) {
       batches.push(current)

@@ -4,7 +4,7 @@ import { withConnection, withExistingStore, withShareClient, withStore } from ".
 import { type CommonFlags, serverForRecord, serverUrl } from "../config.ts"
 import { UsageError } from "../exit-codes.ts"
 import { readSession } from "../input.ts"
-import { throwIfRejected } from "../rejected.ts"
+import { throwIfRejected, throwIfTooLarge } from "../rejected.ts"
 import { printErr, printOut } from "../terminal.ts"
 import { uploadCommand, withUploadProgress } from "../upload.ts"
 
@@ -46,5 +46,6 @@ export function shareCommand(): Command {
     if (!outcome.created) printErr(`session ${session.sessionID} was already shared; synced it\n`)
     printOut(`${outcome.share.url}\n`)
     throwIfRejected(session.sessionID, outcome.sent.rejected)
+    throwIfTooLarge(outcome.sent.tooLarge)
   })
 }

@@ -3,7 +3,7 @@ import { NotSharedError } from "../../errors.ts"
 import { withConnection, withExistingStore, withShareClient } from "../client.ts"
 import { type CommonFlags, serverForRecord } from "../config.ts"
 import { readSession } from "../input.ts"
-import { throwIfRejected } from "../rejected.ts"
+import { throwIfRejected, throwIfTooLarge } from "../rejected.ts"
 import { printOut } from "../terminal.ts"
 import { uploadCommand, withUploadProgress } from "../upload.ts"
 
@@ -38,5 +38,6 @@ export function syncCommand(): Command {
     )
     printOut(`synced ${sent.items} items in ${sent.batches} batches\n`)
     throwIfRejected(session.sessionID, sent.rejected)
+    throwIfTooLarge(sent.tooLarge)
   })
 }
