@@ -1,30 +1,41 @@
 import { marker, replaceAll } from "./redact.ts"
 import type { Finding } from "./scanner.ts"
 
-/** Secrets are indexed by a hash of their first PREFIX characters (a secret shorter than that is looked for alone). */
-const PREFIX = 8
+/**
+ * Secrets are indexed by a hash of ANCHOR characters from their middle: a secret's start is often shared (`sk-proj-`,
+ * `-----BEGIN`) and so is a PEM block's end, its middle seldom. A secret shorter than ANCHOR is looked for alone.
+ */
+const ANCHOR = 8
 const BASE = 0x01000193
-const DROP = Array.from({ length: PREFIX - 1 }).reduce<number>((power) => Math.imul(power, BASE), 1)
+const DROP = Array.from({ length: ANCHOR - 1 }).reduce<number>((power) => Math.imul(power, BASE), 1)
 
-/** Below this many secrets `includes` per secret is faster than hashing every position of the text. */
-const FEW = 8
+/** Below this many secrets `includes` per secret is faster than hashing every position of the text (measured). */
+const FEW = 64
+
+/** Slots of the filter that rejects most positions before a Map lookup (the hash pass's main cost). */
+const FILTER_MASK = 0xffff
 
 type Known = { finding: Finding; order: number; seen: number }
+type Anchored = { value: string; offset: number }
 
 function hashAt(text: string, at: number): number {
   let hash = 0
-  for (let index = at; index < at + PREFIX; index += 1) hash = (Math.imul(hash, BASE) + text.charCodeAt(index)) | 0
+  for (let index = at; index < at + ANCHOR; index += 1) hash = (Math.imul(hash, BASE) + text.charCodeAt(index)) | 0
   return hash
 }
 
+const offsetOf = (value: string) => (value.length - ANCHOR) >> 1
+
 /**
  * The secrets a streamed value's scans have found, to replace wherever they occur later. Finding which of them
- * occur in a text costs one pass over it however many there are (a Rabin-Karp rolling hash of each position's
- * next PREFIX characters), so a value full of distinct secrets costs linear time, not text times secrets.
+ * occur in a text costs one pass over it however many there are (a Rabin-Karp rolling hash of each position's next
+ * ANCHOR characters), so a value full of distinct secrets costs linear time, not text times secrets. (Secrets made
+ * to share their middle characters would all be checked where those occur: no rule's secrets do.)
  */
 export class KnownSecrets {
   private readonly byValue = new Map<string, Known>()
-  private readonly byPrefix = new Map<number, string[]>()
+  private readonly byAnchor = new Map<number, Anchored[]>()
+  private filter = new Uint8Array(FILTER_MASK + 1)
   private readonly short = new Set<string>()
   private order = 0
   private longestCache: number | undefined
@@ -35,6 +46,11 @@ export class KnownSecrets {
 
   has(value: string): boolean {
     return this.byValue.has(value)
+  }
+
+  /** Every secret, in the order found. */
+  get findings(): Finding[] {
+    return [...this.byValue.values()].sort((a, b) => a.order - b.order).map((known) => known.finding)
   }
 
   /** The longest secret's length (0 when none). */
@@ -49,42 +65,52 @@ export class KnownSecrets {
 
   add(finding: Finding, scan: number): void {
     const value = finding.value
+    if (this.byValue.has(value)) return
     this.byValue.set(value, { finding, order: this.order, seen: scan })
     this.order += 1
     this.longestCache = Math.max(this.longestCache ?? 0, value.length)
-    if (value.length < PREFIX) {
+    if (value.length < ANCHOR) {
       this.short.add(value)
       return
     }
-    const hash = hashAt(value, 0)
-    const bucket = this.byPrefix.get(hash)
-    if (bucket === undefined) this.byPrefix.set(hash, [value])
-    else bucket.push(value)
+    const offset = offsetOf(value)
+    const hash = hashAt(value, offset)
+    const bucket = this.byAnchor.get(hash)
+    if (bucket === undefined) this.byAnchor.set(hash, [{ value, offset }])
+    else bucket.push({ value, offset })
+    this.filter[hash & FILTER_MASK] = 1
   }
 
-  /** Seen again by scan number `scan`: the last to be forgotten. */
+  /** Seen again by scan number `scan`: among the last to be forgotten. */
   touch(value: string, scan: number): void {
     const known = this.byValue.get(value)
-    if (known === undefined) return
+    if (known === undefined || known.seen === scan) return
     this.byValue.delete(value)
     this.byValue.set(value, { ...known, seen: scan })
   }
 
-  /** Forget the least recently seen secrets beyond `keep`, never one seen by scan `scan` (its text is still held). */
+  /** Every secret occurring in `text` counts as seen by scan `scan` (its text is still held). */
+  touchIn(text: string, scan: number): void {
+    this.each(text, 0, text.length, (value) => this.touch(value, scan))
+  }
+
+  /** Forget the least recently seen secrets beyond `keep`, never one seen by scan `scan`. */
   forget(keep: number, scan: number): void {
     for (const [value, known] of this.byValue) {
       if (this.byValue.size <= keep || known.seen >= scan) return
       this.byValue.delete(value)
       this.longestCache = undefined
-      if (value.length < PREFIX) {
+      if (value.length < ANCHOR) {
         this.short.delete(value)
         continue
       }
-      const hash = hashAt(value, 0)
-      const bucket = (this.byPrefix.get(hash) ?? []).filter((other) => other !== value)
-      if (bucket.length === 0) this.byPrefix.delete(hash)
-      else this.byPrefix.set(hash, bucket)
+      const hash = hashAt(value, offsetOf(value))
+      const bucket = (this.byAnchor.get(hash) ?? []).filter((other) => other.value !== value)
+      if (bucket.length === 0) this.byAnchor.delete(hash)
+      else this.byAnchor.set(hash, bucket)
     }
+    this.filter = new Uint8Array(FILTER_MASK + 1)
+    for (const hash of this.byAnchor.keys()) this.filter[hash & FILTER_MASK] = 1
   }
 
   /** The secrets that occur in `text`, longest first (ties: first found first), as `replaceAll` wants them. */
@@ -94,10 +120,7 @@ export class KnownSecrets {
       for (const known of this.byValue.values()) if (text.includes(known.finding.value)) found.push(known)
     } else {
       const values = new Set<string>()
-      this.startsIn(text, 0, text.length, (value) => {
-        values.add(value)
-        return false
-      })
+      this.each(text, 0, text.length, (value) => values.add(value))
       for (const value of values) {
         const known = this.byValue.get(value)
         if (known !== undefined) found.push(known)
@@ -115,10 +138,9 @@ export class KnownSecrets {
   replaceIn(text: string): string {
     if (this.byValue.size <= FEW) return replaceAll(text, this.occurringIn(text))
     const hits: Array<{ known: Known; at: number }> = []
-    this.startsIn(text, 0, text.length, (value, at) => {
+    this.each(text, 0, text.length, (value, at) => {
       const known = this.byValue.get(value)
       if (known !== undefined) hits.push({ known, at })
-      return false
     })
     if (hits.length === 0) return text
     hits.sort(
@@ -150,43 +172,34 @@ export class KnownSecrets {
    */
   spanning(text: string, cut: number): number {
     let start = cut
-    const from = Math.max(0, cut - this.longest + 1)
-    this.startsIn(text, from, cut, (value, at) => {
-      if (at + value.length <= cut) return false
-      start = at
-      return true
+    this.each(text, Math.max(0, cut - this.longest + 1), cut, (value, at) => {
+      if (at < start && at + value.length > cut) start = at
     })
     return start
   }
 
-  /** Calls `visit` for each occurrence of a secret starting in [from, to), in order, until it returns true. */
-  private startsIn(text: string, from: number, to: number, visit: (value: string, at: number) => boolean): void {
-    const short: Array<[string, number]> = []
+  /** Calls `visit` for every occurrence of a secret that starts in [from, to), in no particular order. */
+  private each(text: string, from: number, to: number, visit: (value: string, at: number) => void): void {
     for (const value of this.short) {
-      for (let at = text.indexOf(value, from); at !== -1 && at < to; at = text.indexOf(value, at + 1)) {
-        short.push([value, at])
-      }
+      for (let at = text.indexOf(value, from); at !== -1 && at < to; at = text.indexOf(value, at + 1)) visit(value, at)
     }
-    short.sort((a, b) => a[1] - b[1])
-    let next = 0
-    const last = Math.min(to, text.length - PREFIX + 1)
+    if (this.byAnchor.size === 0) return
+    // An occurrence starting at `at` has its anchor at `at + offset`, offset at most (longest - ANCHOR) / 2.
+    const last = Math.min(text.length - ANCHOR + 1, to + ((this.longest - ANCHOR) >> 1))
     let hash = from < last ? hashAt(text, from) : 0
-    for (let at = from; at < last; at += 1) {
-      if (at > from) {
-        const out = Math.imul(text.charCodeAt(at - 1), DROP)
-        hash = (Math.imul(hash - out, BASE) + text.charCodeAt(at + PREFIX - 1)) | 0
+    const filter = this.filter
+    for (let anchor = from; anchor < last; anchor += 1) {
+      if (anchor > from) {
+        const out = Math.imul(text.charCodeAt(anchor - 1), DROP)
+        hash = (Math.imul(hash - out, BASE) + text.charCodeAt(anchor + ANCHOR - 1)) | 0
       }
-      for (; next < short.length && (short[next]?.[1] ?? 0) <= at; next += 1) {
-        const [value, where] = short[next] ?? ["", 0]
-        if (visit(value, where)) return
-      }
-      const bucket = this.byPrefix.get(hash)
+      if (filter[hash & FILTER_MASK] === 0) continue
+      const bucket = this.byAnchor.get(hash)
       if (bucket === undefined) continue
-      for (const value of bucket) if (text.startsWith(value, at) && visit(value, at)) return
-    }
-    for (; next < short.length; next += 1) {
-      const [value, where] = short[next] ?? ["", 0]
-      if (visit(value, where)) return
+      for (const { value, offset } of bucket) {
+        const at = anchor - offset
+        if (at >= from && at < to && text.startsWith(value, at)) visit(value, at)
+      }
     }
   }
 }

@@ -69,12 +69,13 @@ function positive(name: string, value: number, min: number): number {
  *
  * Limits, for values bigger than one window only: a secret first found in a later window that also occurred in
  * text already released stays there (released text is out of reach), though it is counted; a secret whose match
- * with its context spans more than `carryChars` can be missed; past KEEP_SECRETS distinct secrets the least
- * recently seen are only replaced where a rule finds them again. The cut is checked against the secrets' own
- * occurrences, not ones a longer secret's marker could form (no rule's secret holds a marker's text). Held text
- * stays under `scanChars + carryChars` plus one chunk while no known secret is longer than `scanChars / 2`; an
- * occurrence the cut must not split is held longer. Time is linear in the text: one rule pass per window, and
- * known secrets are found with a rolling hash, not looked for one by one.
+ * with its context spans more than `carryChars` can be missed; past KEEP_SECRETS distinct secrets, the least
+ * recently seen that occur in no held text are forgotten: replaced only where a rule finds them again, and then
+ * counted again. The cut is checked against the secrets' own occurrences, not ones a longer secret's marker could
+ * form (no rule's secret holds a marker's text). Held text stays under `scanChars + carryChars` plus one chunk
+ * while no known secret is longer than `scanChars / 2`; an occurrence the cut must not split is held longer. Time
+ * is linear in the text: one rule pass per window, and known secrets are found with a rolling hash
+ * (known-secrets.ts), not looked for one by one.
  */
 export class StreamRedactor {
   private readonly scanChars: number
@@ -189,9 +190,17 @@ export class StreamRedactor {
     if (this.pendingChars < this.nextScanAt) return
     if (this.unscanned) this.scan(false)
     this.release(this.pendingChars - this.carryChars)
-    this.known.forget(KEEP_SECRETS, this.scans)
+    this.forgetOld()
     // A cut held back by a long secret must still leave room for new text, or each chunk would cost a scan.
     this.nextScanAt = Math.max(this.scanChars + this.carryChars, this.pendingChars + Math.ceil(this.scanChars / 2))
+  }
+
+  /** Past KEEP_SECRETS, forget the secrets least recently seen, but none that occurs in the text still held. */
+  private forgetOld(): void {
+    if (this.known.size <= KEEP_SECRETS) return
+    for (const entry of this.pending)
+      if (entry.kind === "string" && !entry.id) this.known.touchIn(textOf(entry), this.scans)
+    this.known.forget(KEEP_SECRETS, this.scans)
   }
 
   /** Structure and id strings at the front wait for nothing: only scanned strings are held back. */
@@ -291,27 +300,33 @@ export class StreamRedactor {
     const joined = texts.join(SEPARATOR)
     // A match that runs to the end of the held text while its string is still coming in may be a secret's start.
     const cutOff = !final && strings.at(-1)?.open === true ? joined.length : Number.POSITIVE_INFINITY
+    // A match across SEPARATOR is present only if some string holds its value: all such are looked for in one pass.
+    const across = new KnownSecrets()
     for (const { rule, value, start, end } of scanMatches(joined)) {
-      this.consider({ rule, value }, texts, end >= cutOff, withinOne(texts, ends, start, value.length))
+      if (withinOne(texts, ends, start, value.length)) this.consider({ rule, value }, end >= cutOff)
+      else if (!this.known.has(value)) across.add({ rule, value }, this.scans)
     }
-    for (const finding of [...this.candidates.values()]) this.consider(finding, texts, false, false)
+    for (const finding of this.candidates.values()) across.add(finding, this.scans)
+    if (across.size === 0) return
+    const present = new Set<string>()
+    for (const text of texts) for (const finding of across.occurringIn(text)) present.add(finding.value)
+    this.candidates.clear()
+    for (const finding of across.findings) {
+      if (present.has(finding.value)) this.consider(finding, false)
+      else if (this.candidates.size < KEEP_CANDIDATES) this.candidates.set(finding.value, finding)
+    }
   }
 
-  private consider(finding: Finding, texts: readonly string[], cutOff: boolean, present: boolean): void {
+  private consider(finding: Finding, cutOff: boolean): void {
     const value = finding.value
     if (this.known.has(value)) {
       this.known.touch(value, this.scans)
-      return
-    }
-    if (!present && !texts.some((text) => text.includes(value))) {
-      if (!this.candidates.has(value) && this.candidates.size < KEEP_CANDIDATES) this.candidates.set(value, finding)
       return
     }
     if (cutOff) {
       if (!this.deferred.has(value)) this.deferred.add(finding, this.scans)
       return
     }
-    this.candidates.delete(value)
     this.known.add(finding, this.scans)
     this.found[finding.rule] = (this.found[finding.rule] ?? 0) + 1
   }
