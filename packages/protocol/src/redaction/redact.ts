@@ -7,10 +7,10 @@ export type RedactionCounts = Record<string, number>
 export type RedactedItems = { items: SyncData[]; counts: RedactionCounts; total: number }
 
 /** Keys whose values are ids the share is keyed by: never secrets, and rewriting one would orphan its rows. */
-const ID_KEY = /^(?:id|[a-z]*ID)$/
+export const ID_KEY = /^(?:id|[a-z]*ID)$/
 
 /** Between the strings of an item while it is scanned as one text, so no match can span two of them. */
-const SEPARATOR = "\n\u0000\n"
+export const SEPARATOR = "\n\u0000\n"
 
 export function marker(rule: string): string {
   return `[redacted:${rule}]`
@@ -30,7 +30,7 @@ function collectStrings(value: unknown, into: string[], key = ""): void {
 }
 
 /** Longest first, so a secret that contains another (a URL with a token in it) is replaced whole. */
-function replaceAll(text: string, findings: readonly Finding[]): string {
+export function replaceAll(text: string, findings: readonly Finding[]): string {
   let result = text
   for (const finding of findings) {
     if (result.includes(finding.value)) result = result.split(finding.value).join(marker(finding.rule))

@@ -10,7 +10,13 @@ import { envSecretRule, jwtRule } from "./extra-rules.ts"
 /** A secret found in a text: the rule's short name and the secret's exact text (to replace wherever it occurs). */
 export type Finding = { rule: string; value: string }
 
-type Scanner = { rule: string; handler: SecretLintRuleReportHandler; found: Finding[] }
+/**
+ * A finding, where its value starts in the text and where the rule's match ended (a match ending at a text's end
+ * may be a cut-off secret).
+ */
+export type Match = Finding & { start: number; end: number }
+
+type Scanner = { rule: string; handler: SecretLintRuleReportHandler; found: Match[] }
 
 const PREFIX = "@secretlint/secretlint-rule-"
 
@@ -22,17 +28,15 @@ const RULE_OPTIONS: Record<string, object> = { [`${PREFIX}aws`]: { enableIDScanR
  * rather than at the value (the AWS secret key rule's does), so the value in the report's data is what is replaced
  * when it is there, and the range's text only when no such value is.
  */
-function secretValue(text: string, range: readonly [number, number], data: unknown): string {
-  const inRange = text.slice(range[0], range[1])
+function secretValue(text: string, range: readonly [number, number], data: unknown): { value: string; start: number } {
+  const inRange = { value: text.slice(range[0], range[1]), start: range[0] }
   if (typeof data !== "object" || data === null) return inRange
-  const candidates = Object.values(data).filter(
-    (value): value is string => typeof value === "string" && value.length >= 8,
-  )
-  const near = candidates.find((value) => {
-    const at = text.indexOf(value, range[0])
-    return at >= range[0] && at <= range[1]
-  })
-  return near ?? inRange
+  for (const value of Object.values(data)) {
+    if (typeof value !== "string" || value.length < 8) continue
+    const start = text.indexOf(value, range[0])
+    if (start >= range[0] && start <= range[1]) return { value, start }
+  }
+  return inRange
 }
 
 function sourceOf(content: string): SecretLintSourceCode {
@@ -54,14 +58,15 @@ function sourceOf(content: string): SecretLintSourceCode {
 
 function scannerOf(creator: SecretLintRuleCreator): Scanner {
   const rule = creator.meta.id.startsWith(PREFIX) ? creator.meta.id.slice(PREFIX.length) : creator.meta.id
-  const found: Finding[] = []
+  const found: Match[] = []
   let content = ""
   const context: SecretLintRuleContext = {
     sharedOptions: {},
     // Messages are never shown: they quote the secret. Only the data (where the value is) is kept.
     createTranslator: () => (messageId, props) => ({ message: "", messageId: String(messageId), data: props }),
     report: (descriptor) => {
-      found.push({ rule, value: secretValue(content, descriptor.range, descriptor.message.data) })
+      const { value, start } = secretValue(content, descriptor.range, descriptor.message.data)
+      found.push({ rule, value, start, end: descriptor.range[1] })
     },
     ignore: () => {},
   }
@@ -110,9 +115,14 @@ export function ruleNames(): string[] {
  * handler before it returns (a rule that returned a promise would have its findings missed, so it is an error).
  */
 export function scanText(text: string): Finding[] {
+  return scanMatches(text).map(({ rule, value }) => ({ rule, value }))
+}
+
+/** `scanText` with where each match ended, for the streaming redactor (stream.ts). */
+export function scanMatches(text: string): Match[] {
   scanners ??= creators.map(scannerOf)
   const source = sourceOf(text)
-  const findings: Finding[] = []
+  const findings: Match[] = []
   for (const scanner of scanners) {
     scanner.found.length = 0
     const pending = scanner.handler.file?.(source)
