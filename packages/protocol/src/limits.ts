@@ -16,8 +16,9 @@ export const LIMITS = {
   /** Most items one streamed sync may hold (a 100 MB body of the smallest items). */
   maxSyncItems: 500_000,
   /**
-   * Largest single item (one part, message, session, diff list or model list), JSON-encoded. The Worker holds one
-   * item at a time while it is checked and encoded (about three copies in 128 MB).
+   * Largest item the Worker holds whole (a session, a model list, any item over RPC, an item that names its data
+   * before its type), JSON-encoded: it holds one at a time while it is checked and encoded (about three copies in
+   * 128 MB). On the streamed sync a part, a message or a diff file may be as big as the body: its row streams to R2.
    */
   maxItemBytes: 16 * 1024 * 1024,
   /**

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test"
-import { LIMITS, type ShareInfo, type ShareSnapshot, type SyncResult } from "@cloudsession/protocol"
+import type { ShareInfo, ShareSnapshot, SyncResult } from "@cloudsession/protocol"
 import { makeMessage, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { describe, expect, it } from "vitest"
+import { MAX_HELD_ITEM_CHARS } from "../src/service/item-reader.ts"
 import { readSyncBody } from "../src/service/sync-body.ts"
 import { api, createShare, errorOf, getShare, uniqueSessionID } from "./helpers.ts"
 import { openRpc } from "./rpc-helpers.ts"
@@ -68,15 +69,16 @@ describe("a refused item never takes the others with it", () => {
     end()
   })
 
-  it("refuses only the item over the per-item limit, not its neighbours (413 for it alone)", async () => {
+  it("refuses only an item too big to hold, not its neighbours (413 for it alone)", async () => {
     const sessionID = uniqueSessionID("refused_big")
     const share = await createShare(sessionID)
-    const huge = "z".repeat(LIMITS.maxItemBytes + 10)
+    const huge = "z".repeat(MAX_HELD_ITEM_CHARS + 10)
+    // Named data before type: it cannot stream, so it is held, and it is over what is held.
     const response = await syncHttp(share, {
       secret: share.secret,
       data: [
         { type: "part", data: makeTextPart(sessionID, "msg_1", 1, "before") },
-        { type: "part", data: makeTextPart(sessionID, "msg_1", 2, huge) },
+        { data: makeTextPart(sessionID, "msg_1", 2, huge), type: "part" },
         { type: "part", data: makeTextPart(sessionID, "msg_1", 3, "after") },
       ],
     })
@@ -170,28 +172,48 @@ describe("sizes a real session has", () => {
 })
 
 describe("the streamed body reader", () => {
-  const options = { listKey: "data", fields: ["secret", "batchID"], maxItemChars: 100, maxItems: 5, maxBodyBytes: 4096 }
+  const spill = { spill: () => undefined, redact: false }
+  const options = { listKey: "data", fields: ["secret", "batchID"], spill, maxItems: 5, maxBodyBytes: 4096 }
   const events = async (text: string, size?: number) => {
     const out = []
     for await (const event of readSyncBody(chunked(text, size), options)) out.push(event)
     return out
   }
 
-  it("yields fields and items as they come, split anywhere, and drops an oversized item", async () => {
+  it("yields fields and items as they come, split anywhere, keeping only an item's type and data", async () => {
+    const part = { id: "p", text: "é😀\n\u0000", n: [1, -2.5e3, true, null] }
     const body = JSON.stringify({
       secret: "s3cret",
       skip: { deep: [1, "x"] },
-      data: [{ a: "é😀\n" }, 7, { b: "y".repeat(200) }, null],
+      data: [
+        { type: "part", extra: { deep: ["dropped"] }, data: part },
+        7,
+        { data: [1, "two"], type: "model" },
+        { type: "session_diff", data: [{ file: "a" }, { file: "b", after: "x" }] },
+        null,
+      ],
     })
     for (const size of [1, 3, 7, 4096]) {
       expect(await events(body, size)).toEqual([
         { kind: "field", name: "secret", value: "s3cret" },
-        { kind: "item", index: 0, text: JSON.stringify({ a: "é😀\n" }) },
+        { kind: "item", index: 0, text: JSON.stringify({ type: "part", data: part }) },
         { kind: "item", index: 1, text: "7" },
-        { kind: "oversized", index: 2, chars: JSON.stringify({ b: "y".repeat(200) }).length },
-        { kind: "item", index: 3, text: "null" },
+        { kind: "item", index: 2, text: JSON.stringify({ type: "model", data: [1, "two"] }) },
+        { kind: "diff-entry", index: 3, entry: { kind: "held", text: '{"file":"a"}' } },
+        { kind: "diff-entry", index: 3, entry: { kind: "held", text: '{"file":"b","after":"x"}' } },
+        { kind: "diff-end", index: 3 },
+        { kind: "item", index: 4, text: "null" },
       ])
     }
+  })
+
+  it("refuses an item that names its type or data twice", async () => {
+    const body = '{"secret":"s","data":[{"type":"part","type":"message","data":{}},{"type":"part","data":1,"data":2}]}'
+    expect(await events(body)).toEqual([
+      { kind: "field", name: "secret", value: "s" },
+      { kind: "refused", index: 0, code: "bad_request", reason: "type twice" },
+      { kind: "refused", index: 1, code: "bad_request", reason: "data twice" },
+    ])
   })
 
   it("refuses malformed JSON, a body over its limit, too many items and a missing list", async () => {

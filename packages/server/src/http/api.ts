@@ -52,6 +52,10 @@ export const apiRoutes = new Hono<CreateEnv>()
     const stream = await new ShareService(c.env).getData(c.req.param("id"))
     return c.body(stream, 200, { "Content-Type": "application/json; charset=UTF-8" })
   })
+  .get("/share/:id/part/:partID", async (c) => {
+    const body = await new ShareService(c.env).getPartJson(c.req.param("id"), c.req.param("partID"))
+    return c.body(body, 200, { "Content-Type": "application/json; charset=UTF-8" })
+  })
   .get("/share/:id/metadata", async (c) => {
     return c.json(await new ShareService(c.env).metadata(c.req.param("id")))
   })

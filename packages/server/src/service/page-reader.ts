@@ -4,7 +4,7 @@ import { unwrap } from "../share-object/outcome.ts"
 import type { StoredRow } from "../share-object/rows.ts"
 import type { SnapshotHead } from "../share-object/store.ts"
 import type { TurnRow, WindowAnchor } from "../share-object/window.ts"
-import { allTexts, type ShareSource, type StoredHtml } from "./snapshot-reader.ts"
+import { allTexts, isClipped, rowBody, type ShareSource, type StoredHtml } from "./snapshot-reader.ts"
 import { parseOrThrow } from "./validate.ts"
 
 /** What a share page may ask for: a window (`before`, `at`) and a version (`v`); at most one window anchor. */
@@ -79,18 +79,33 @@ export async function readPage(
   return { snapshot, turns, earlier, later, complete, upTo, html }
 }
 
-/** One part whole, with its message: the page behind "show all". */
+/**
+ * One part whole, with its message: the page behind "show all". `clipped`: the part streamed to R2 and is shown by
+ * its preview; the page links to its JSON (`readPartJson`) for the rest.
+ */
 export async function readPart(
   { stub, bucket }: ShareSource,
   shareID: string,
   partID: unknown,
-): Promise<{ snapshot: ShareSnapshot; part: Part; message?: Message }> {
+): Promise<{ snapshot: ShareSnapshot; part: Part; message?: Message; clipped: boolean }> {
   const id = parseOrThrow(ObjectIdSchema, partID, "part")
   const read = unwrap(await stub.readPart({ shareID, partID: id }))
   const snapshot = await snapshotOf(bucket, read, [], [])
+  const clipped = isClipped(read.part)
   const [part] = (await allTexts(bucket, [read.part])).map((row) => JSON.parse(row) as Part)
   if (part === undefined) throw new Error("a stored part read as nothing")
-  if (read.message === undefined) return { snapshot, part }
+  if (read.message === undefined) return { snapshot, part, clipped }
   const [message] = (await allTexts(bucket, [read.message])).map((row) => JSON.parse(row) as Message)
-  return message === undefined ? { snapshot, part } : { snapshot, part, message }
+  return message === undefined ? { snapshot, part, clipped } : { snapshot, part, message, clipped }
+}
+
+/** One part's JSON exactly as stored, however big (an R2 row passes through): where a clipped part's rest is. */
+export async function readPartJson(
+  { stub, bucket }: ShareSource,
+  shareID: string,
+  partID: unknown,
+): Promise<string | ReadableStream<Uint8Array>> {
+  const id = parseOrThrow(ObjectIdSchema, partID, "part")
+  const read = unwrap(await stub.readPart({ shareID, partID: id }))
+  return rowBody(bucket, read.part)
 }

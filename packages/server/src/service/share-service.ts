@@ -23,7 +23,7 @@ import { publicOrigin } from "../settings/deployment.ts"
 import { limitsOf, type ServiceLimits } from "../settings/limits.ts"
 import { anonymousLimits } from "../settings/privacy.ts"
 import { unwrap } from "../share-object/outcome.ts"
-import { type PageView, readPage, readPart } from "./page-reader.ts"
+import { type PageView, readPage, readPart, readPartJson } from "./page-reader.ts"
 import { claimSession, releaseSession } from "./session-claims.ts"
 import { identityFromKey, randomIdentity } from "./share-identity.ts"
 import { dataStream, type StoredHtml, snapshotForView, snapshotStream } from "./snapshot-reader.ts"
@@ -220,6 +220,12 @@ export class ShareService {
   async getPart(shareID: unknown, partID: unknown): Promise<Awaited<ReturnType<typeof readPart>>> {
     const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
     return readPart(this.source(id), id, partID)
+  }
+
+  /** One part's JSON as stored (a part too big for a page is shown clipped; this is all of it). */
+  async getPartJson(shareID: unknown, partID: unknown): Promise<string | ReadableStream<Uint8Array>> {
+    const id = parseOrThrow(ShareIdSchema, shareID, "shareID")
+    return readPartJson(this.source(id), id, partID)
   }
 
   /**

@@ -3,6 +3,7 @@ import { unwrap } from "../share-object/outcome.ts"
 import type { StoredRow } from "../share-object/rows.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
 import type { FirstRead, PagedTable, RowsPage } from "../share-object/store.ts"
+import { previewKeyOf } from "../storage/blobs.ts"
 
 /**
  * Reading a share out of its Durable Object. Messages and parts come in pages of at most this much JSON, so no
@@ -49,9 +50,12 @@ async function* rowRuns(bucket: R2Bucket, rows: StoredRow[], streamed: boolean):
   if (run.length > 0) yield run
 }
 
-/** One R2 row: its body as R2 sends it (streamed), or its text. */
+/**
+ * One R2 row: its body as R2 sends it (streamed), or its text. A row that streamed to R2 (up to 100 MB) is read as
+ * text by its preview, long strings clipped: no view holds it whole, and its HTML was made from the same preview.
+ */
 async function blobRun(bucket: R2Bucket, key: string, streamed: boolean): Promise<Run> {
-  const object = await bucket.get(key)
+  const object = await bucket.get(streamed ? key : (previewKeyOf(key) ?? key))
   if (object === null) throw new Error(`row data missing from R2: ${key}`)
   return streamed ? object.body : [await object.text()]
 }
@@ -66,6 +70,19 @@ export async function allTexts(bucket: R2Bucket, rows: StoredRow[]): Promise<str
   const texts: string[] = []
   for await (const run of rowRuns(bucket, rows, false)) if (Array.isArray(run)) texts.push(...run)
   return texts
+}
+
+/** A row's JSON as stored, for the one-row download (an R2 row streamed through, never held). */
+export async function rowBody(bucket: R2Bucket, row: StoredRow): Promise<string | ReadableStream<Uint8Array>> {
+  if (typeof row === "string") return row
+  const object = await bucket.get(row.blob)
+  if (object === null) throw new Error(`row data missing from R2: ${row.blob}`)
+  return object.body
+}
+
+/** Whether a stored row is shown by its preview (it streamed to R2: see `allTexts`). */
+export function isClipped(row: StoredRow): boolean {
+  return typeof row !== "string" && previewKeyOf(row.blob) !== undefined
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  diffKey,
   LIMITS,
   type RefusedItem,
   ShareError,
@@ -7,7 +8,7 @@ import {
   SyncDataSchema,
   type SyncResult,
 } from "@cloudsession/protocol"
-import { redactItems } from "@cloudsession/protocol/redaction"
+import { redactItem, redactItems } from "@cloudsession/protocol/redaction"
 import type { RenderBudget } from "../render/budget.ts"
 import { type Outcome, unwrap } from "../share-object/outcome.ts"
 import { renderBudget, renderDiff, renderPart } from "../share-object/rendered.ts"
@@ -22,7 +23,10 @@ import {
 } from "../share-object/row-writes.ts"
 import type { RowData, RowWrite } from "../share-object/rows.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
-import { blobKey, deleteBlobs } from "../storage/blobs.ts"
+import { blobKey, deleteBlobs, previewKeyOf } from "../storage/blobs.ts"
+import { DiffCollector } from "./diff-collector.ts"
+import type { RowOutcome } from "./row-reader.ts"
+import type { SpilledRow } from "./row-spill.ts"
 
 type ShareStub = DurableObjectStub<ShareObject>
 
@@ -95,6 +99,8 @@ export class SyncApplier {
   #duplicate: SyncResult | undefined
   #last: PieceResult | undefined
   #cost: SyncCost = { rowsRead: 0, rowsWritten: 0, bytesWritten: 0 }
+  /** The session diff whose files are arriving one by one, if any. */
+  #diff: DiffCollector | undefined
   /**
    * One render budget for the whole sync: each part (and each diff file kept in R2) gets its HTML here, once, as the
    * item is taken; what the budget does not cover is rendered when first read (see RenderedItems).
@@ -150,6 +156,25 @@ export class SyncApplier {
     this.#refused.push(type === undefined ? { index, code, reason } : { index, type, code, reason })
   }
 
+  /** The item, when it is valid and of this share's session; else it is refused and undefined. */
+  #checked(index: number, value: unknown): SyncData | undefined {
+    const type = typeOf(value)
+    const parsed = SyncDataSchema.safeParse(value)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue === undefined || issue.path.length === 0 ? "item" : issue.path.join(".")
+      this.refuse(index, type, "bad_request", `invalid ${where}: ${issue?.message ?? "malformed"}`)
+      return undefined
+    }
+    const owner = sessionOf(parsed.data)
+    if (owner !== undefined && owner !== this.#sessionID) {
+      this.refuse(index, type, "bad_request", `belongs to session ${owner}, not to this share's ${this.#sessionID}`)
+      return undefined
+    }
+    // Stored as sent (the schema's output would reorder keys): the parsed copy only vouches for it.
+    return value as SyncData
+  }
+
   /** One item as sent (`bytes`: its JSON's UTF-8 size): refused, or queued for the next piece. */
   async add(index: number, value: unknown, bytes: number): Promise<void> {
     if (this.#duplicate !== undefined) return
@@ -157,23 +182,8 @@ export class SyncApplier {
     if (bytes > LIMITS.maxItemBytes) {
       return this.refuse(index, type, "payload_too_large", `${bytes} bytes; one item is at most ${LIMITS.maxItemBytes}`)
     }
-    const parsed = SyncDataSchema.safeParse(value)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const where = issue === undefined || issue.path.length === 0 ? "item" : issue.path.join(".")
-      return this.refuse(index, type, "bad_request", `invalid ${where}: ${issue?.message ?? "malformed"}`)
-    }
-    // Stored as sent (the schema's output would reorder keys): the parsed copy only vouches for it.
-    const item = value as SyncData
-    const owner = sessionOf(parsed.data)
-    if (owner !== undefined && owner !== this.#sessionID) {
-      return this.refuse(
-        index,
-        type,
-        "bad_request",
-        `belongs to session ${owner}, not to this share's ${this.#sessionID}`,
-      )
-    }
+    const item = this.#checked(index, value)
+    if (item === undefined) return
     if (!this.#options.redact) return this.#place({ index, type, item })
     this.#held.push({ index, type, item })
     this.#heldBytes += bytes
@@ -192,15 +202,97 @@ export class SyncApplier {
     }
   }
 
+  /**
+   * A part or message whose row streamed to R2 (redacted as it streamed, see RowReader): checked on its preview,
+   * which is stored beside it for the readers that must not hold the row, and rendered from it.
+   */
+  async addSpilled(index: number, type: string, preview: string, row: SpilledRow): Promise<void> {
+    const item = this.#duplicate === undefined ? this.#checked(index, { type, data: JSON.parse(preview) }) : undefined
+    if (item === undefined || (item.type !== "part" && item.type !== "message")) return this.#forget([row.key])
+    // Items held for redaction come first: rows are written in body order.
+    await this.#redactHeld()
+    const shown = this.#options.redact ? redactItem(item).item : item
+    const previewKey = previewKeyOf(row.key) ?? `${row.key}.preview`
+    await this.#bucket.put(previewKey, JSON.stringify(shown.data), {
+      httpMetadata: { contentType: "application/json" },
+    })
+    this.#spilled.push(row.key)
+    const data: RowData = { blob: row.key, chars: row.chars }
+    if (shown.type === "message") return this.#queue([{ table: "message", key: shown.data.id, data }], row.key.length)
+    if (shown.type !== "part") return
+    // Its own budget: a part no reader may hold must have its HTML now.
+    const html = renderPart(shown.data, renderBudget("write"))
+    const write: RowWrite = { table: "part", key: shown.data.id, messageID: shown.data.messageID, data }
+    await this.#queue([html === undefined ? write : { ...write, html }], row.key.length + (html?.length ?? 0))
+  }
+
+  /** One file of a session diff whose files come one by one (see ItemReader). */
+  async addDiffEntry(index: number, entry: RowOutcome, complete: () => Promise<SpilledRow>): Promise<void> {
+    const collector = this.#diffCollector(index)
+    if (entry.kind === "oversized") return collector.refuse({ code: "payload_too_large", reason: entry.reason })
+    if (entry.kind === "held") return collector.addText(entry.text)
+    const row = await complete()
+    const placed = await collector.addSpilled(JSON.parse(entry.preview), async (diff) => {
+      const previewKey = previewKeyOf(row.key) ?? `${row.key}.preview`
+      await this.#bucket.put(previewKey, JSON.stringify(diff), { httpMetadata: { contentType: "application/json" } })
+      this.#spilled.push(row.key)
+      const html = renderDiff(diff, renderBudget("write"))
+      const data: RowData = { blob: row.key, chars: row.chars }
+      return html === undefined ? { key: diffKey(diff), data } : { key: diffKey(diff), data, html }
+    })
+    if (!placed) await this.#forget([row.key])
+  }
+
+  #diffCollector(index: number): DiffCollector {
+    const current = this.#diff
+    if (current !== undefined && current.index === index) return current
+    const collector = new DiffCollector(index, this.#options.redact, async (text, diff, toR2) => {
+      const data = await this.#data(text, toR2)
+      const html = "blob" in data ? this.#render.diff(diff) : undefined
+      return html === undefined ? { key: diffKey(diff), data } : { key: diffKey(diff), data, html }
+    })
+    this.#diff = collector
+    return collector
+  }
+
+  /** The end of a session diff whose files came one by one: its whole set, placed in body order, or refused. */
+  async endDiffs(index: number): Promise<void> {
+    const collector = this.#diffCollector(index)
+    this.#diff = undefined
+    const set = await collector.finish()
+    if (set === undefined || this.#duplicate !== undefined) {
+      const refusal = collector.refusal
+      if (refusal !== undefined) this.refuse(index, "session_diff", refusal.code, refusal.reason)
+      return this.#unspill(collector.keys)
+    }
+    await this.#unspill(collector.superseded())
+    await this.#redactHeld()
+    await this.#queue([{ table: "diffs", entries: set.entries }], set.bytes)
+  }
+
+  /** Delete row objects written for this sync that will not be referenced, and stop tracking them. */
+  async #unspill(keys: string[]): Promise<void> {
+    if (keys.length === 0) return
+    const gone = new Set(keys)
+    this.#spilled = this.#spilled.filter((key) => !gone.has(key))
+    await this.#forget(keys)
+  }
+
+  /** One applied item's rows for the next piece; the piece is sent once it is full. */
+  async #queue(writes: RowWrite[], bytes: number): Promise<void> {
+    if (this.#duplicate !== undefined) return
+    this.#rows.push(...writes)
+    this.#pieceBytes += bytes
+    this.#applied += 1
+    if (this.#pieceBytes >= PIECE_BYTES || this.#rows.length >= PIECE_ROWS) await this.#send(undefined)
+  }
+
   /** A valid item turned into rows for the next piece, or refused (a row it cannot be stored as). */
   async #place(entry: Held): Promise<void> {
     if (this.#duplicate !== undefined) return
     const rows = await rowsOf(entry.item, (text) => this.#data(text), this.#render)
     if (typeof rows === "string") return this.refuse(entry.index, entry.type, "payload_too_large", rows)
-    this.#rows.push(...rows.writes)
-    this.#pieceBytes += rows.bytes
-    this.#applied += 1
-    if (this.#pieceBytes >= PIECE_BYTES || this.#rows.length >= PIECE_ROWS) await this.#send(undefined)
+    await this.#queue(rows.writes, rows.bytes)
   }
 
   /** Send what is left as the last piece and answer for the whole sync. */
@@ -257,9 +349,9 @@ export class SyncApplier {
     await deleteBlobs(this.#bucket, keys)
   }
 
-  /** Row data: inline when a SQLite row holds it, else in R2 under the share's prefix. */
-  async #data(text: string): Promise<RowData> {
-    if (utf8Bytes(text) <= LIMITS.maxInlineRowBytes) return { text }
+  /** Row data: inline when a SQLite row holds it (and `toR2` does not say otherwise), else in R2. */
+  async #data(text: string, toR2 = false): Promise<RowData> {
+    if (!toR2 && utf8Bytes(text) <= LIMITS.maxInlineRowBytes) return { text }
     const key = blobKey(this.#shareID)
     await this.#bucket.put(key, text, { httpMetadata: { contentType: "application/json" } })
     this.#spilled.push(key)

@@ -1,121 +1,33 @@
 import { ShareError } from "@cloudsession/protocol"
-import { getManyValues, isMany, none } from "stream-chain/defs.js"
-import { jsonParser } from "stream-json/core/parser.js"
+import { type ItemEvent, ItemReader } from "./item-reader.ts"
+import type { SpillContext } from "./row-reader.ts"
+import type { RowSpill } from "./row-spill.ts"
+import { jsonTokenizer, none, type Token, tokensOf } from "./tokens.ts"
 
 /**
- * What a streamed sync body yields, in body order: a short top-level string (`secret`, `batchID`, ...), one item of
- * the list, or the position of an item too big to hold (its text was dropped as it streamed past).
+ * What a streamed sync body yields, in body order: a short top-level string (`secret`, `batchID`, ...), or what
+ * reading one item of the list gave (see ItemEvent).
  */
-export type BodyEvent =
-  | { kind: "field"; name: string; value: string }
-  | { kind: "item"; index: number; text: string }
-  | { kind: "oversized"; index: number; chars: number }
+export type BodyEvent = { kind: "field"; name: string; value: string } | ItemEvent
 
 export type BodyOptions = {
   /** The key of the item list (`data` for a sync). */
   listKey: string
   /** Top-level string fields worth keeping (`secret`, `batchID`); any other top-level value is skipped. */
   fields: readonly string[]
-  /** An item whose JSON text grows past this many characters is dropped and reported as `oversized`. */
-  maxItemChars: number
+  /** Where a row too big to hold goes (see RowReader). */
+  spill: SpillContext
   /** The most items the list may hold. */
   maxItems: number
   /** The most bytes the body may have. */
   maxBodyBytes: number
 }
 
-type Token = { name: string; value?: unknown }
-
 const MAX_FIELD_CHARS = 1024
-
-/** Text of one JSON value rebuilt from its tokens, escaped as `JSON.stringify` would write it. */
-class ValueWriter {
-  private readonly pieces: string[] = []
-  length = 0
-  /** Per open container: whether it has an element yet (a comma goes before the next one). */
-  private readonly open: boolean[] = []
-  private afterKey = false
-  /** A high surrogate that ended a chunk: it is written with the low half the next chunk starts with. */
-  private carry = ""
-  /** Drop the text (the value is too big) but keep following its structure. */
-  dropping = false
-
-  private put(text: string): void {
-    this.length += text.length
-    if (!this.dropping) this.pieces.push(text)
-  }
-
-  private separate(): void {
-    if (this.afterKey) {
-      this.afterKey = false
-      return
-    }
-    const last = this.open.length - 1
-    if (last < 0) return
-    if (this.open[last]) this.put(",")
-    this.open[last] = true
-  }
-
-  /** Feed one token; returns true when the value is complete. */
-  write(token: Token): boolean {
-    switch (token.name) {
-      case "startObject":
-      case "startArray":
-        this.separate()
-        this.put(token.name === "startObject" ? "{" : "[")
-        this.open.push(false)
-        return false
-      case "endObject":
-      case "endArray":
-        this.open.pop()
-        this.put(token.name === "endObject" ? "}" : "]")
-        return this.open.length === 0
-      case "keyValue":
-        this.separate()
-        this.put(`${JSON.stringify(String(token.value))}:`)
-        this.afterKey = true
-        return false
-      case "startString":
-        this.separate()
-        this.put('"')
-        return false
-      case "stringChunk": {
-        const chunk = this.carry + String(token.value)
-        const last = chunk.charCodeAt(chunk.length - 1)
-        const split = last >= 0xd800 && last <= 0xdbff
-        this.carry = split ? chunk.slice(-1) : ""
-        const whole = split ? chunk.slice(0, -1) : chunk
-        if (whole !== "") this.put(JSON.stringify(whole).slice(1, -1))
-        return false
-      }
-      case "endString":
-        if (this.carry !== "") this.put(JSON.stringify(this.carry).slice(1, -1))
-        this.carry = ""
-        this.put('"')
-        return this.open.length === 0
-      case "numberValue":
-        this.separate()
-        this.put(String(token.value))
-        return this.open.length === 0
-      case "nullValue":
-      case "trueValue":
-      case "falseValue":
-        this.separate()
-        this.put(String(token.value))
-        return this.open.length === 0
-      default:
-        return false
-    }
-  }
-
-  text(): string {
-    return this.pieces.join("")
-  }
-}
 
 /**
  * Follows the body's top-level object: which key a value belongs to, the list's items one by one, short string
- * fields. Everything else is skipped by depth. Memory: the item being read (bounded by `maxItemChars`).
+ * fields. Everything else is skipped by depth. Memory: the item being read (see ItemReader).
  */
 class BodyWalker {
   private readonly options: BodyOptions
@@ -124,7 +36,7 @@ class BodyWalker {
   private state: "value" | "list" | "skip" | "field" = "value"
   private skipDepth = 0
   private field = ""
-  private item: ValueWriter | undefined
+  private item: ItemReader | undefined
   private index = 0
   /** Whether the body had the list at all (a body without one is refused, as a parsed one would be). */
   sawList = false
@@ -220,34 +132,26 @@ class BodyWalker {
     if (this.index >= this.options.maxItems) {
       throw new ShareError("payload_too_large", `a sync holds at most ${this.options.maxItems} items`)
     }
-    this.item = new ValueWriter()
-    // Scalars in the list are single tokens (or a string's tokens); the writer says when the value is complete.
+    this.item = new ItemReader(this.index, this.options.spill)
     this.feedItem(token, out)
   }
 
   private feedItem(token: Token, out: BodyEvent[]): void {
     const item = this.item
     if (item === undefined) return
-    const done = item.write(token)
-    if (!item.dropping && item.length > this.options.maxItemChars) item.dropping = true
-    if (!done) return
+    if (!item.feed(token, out)) return
     this.item = undefined
-    const index = this.index
     this.index += 1
-    out.push(
-      item.dropping ? { kind: "oversized", index, chars: item.length } : { kind: "item", index, text: item.text() },
-    )
+  }
+
+  /** The upload the item being read is writing, if any. */
+  get activeSpill(): RowSpill | undefined {
+    return this.item?.activeSpill
   }
 
   get complete(): boolean {
     return this.depth === 0 && this.state === "value" && this.item === undefined
   }
-}
-
-function tokensOf(result: unknown): Token[] {
-  if (result === none) return []
-  if (isMany(result)) return getManyValues(result) as Token[]
-  return [result as Token]
 }
 
 /**
@@ -256,14 +160,7 @@ function tokensOf(result: unknown): Token[] {
  * `maxBodyBytes`; malformed JSON is a `bad_request` naming how far it got.
  */
 export async function* readSyncBody(body: ReadableStream<Uint8Array>, options: BodyOptions): AsyncGenerator<BodyEvent> {
-  const parse = jsonParser({
-    packKeys: true,
-    streamKeys: false,
-    packStrings: false,
-    streamStrings: true,
-    packNumbers: true,
-    streamNumbers: false,
-  })
+  const parse = jsonTokenizer()
   const walker = new BodyWalker(options)
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
   const reader = body.getReader()
@@ -272,7 +169,7 @@ export async function* readSyncBody(body: ReadableStream<Uint8Array>, options: B
   const step = (decode: () => string | typeof none): BodyEvent[] => {
     const out: BodyEvent[] = []
     try {
-      for (const token of tokensOf(parse(decode() as string))) walker.feed(token, out)
+      for (const token of tokensOf(parse(decode()))) walker.feed(token, out)
     } catch (error) {
       if (error instanceof ShareError) throw error
       throw new ShareError("bad_request", `request body is not valid JSON (after ${bytes} bytes)`)
@@ -288,12 +185,16 @@ export async function* readSyncBody(body: ReadableStream<Uint8Array>, options: B
         throw new ShareError("payload_too_large", `request body exceeds ${options.maxBodyBytes} bytes`)
       }
       const value = chunk.value
-      yield* step(() => decoder.decode(value, { stream: true }))
+      const events = step(() => decoder.decode(value, { stream: true }))
+      // A row streaming to R2 sends its queued parts now, so the Worker holds one part of it, not the row.
+      await walker.activeSpill?.flush()
+      yield* events
     }
     yield* step(() => decoder.decode())
     yield* step(() => none)
   } finally {
     reader.releaseLock()
+    await walker.activeSpill?.abort()
   }
   if (!walker.complete)
     throw new ShareError("bad_request", `request body is not valid JSON (ends after ${bytes} bytes)`)

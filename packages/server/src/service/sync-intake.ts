@@ -1,8 +1,10 @@
-import { BatchIdSchema, LIMITS, SecretSchema, ShareError, type SyncResult } from "@cloudsession/protocol"
+import { BatchIdSchema, SecretSchema, ShareError, type SyncResult } from "@cloudsession/protocol"
 import { utf8Bytes } from "../share-object/row-writes.ts"
 import type { ShareObject } from "../share-object/share-object.ts"
+import type { ItemEvent } from "./item-reader.ts"
+import { RowSpill } from "./row-spill.ts"
 import { type ApplyOptions, SyncApplier } from "./sync-applier.ts"
-import { type BodyEvent, readSyncBody } from "./sync-body.ts"
+import { readSyncBody } from "./sync-body.ts"
 import { parseOrThrow } from "./validate.ts"
 
 /**
@@ -17,19 +19,35 @@ function batchIdOf(value: string): string {
 
 export type StreamLimits = { maxSyncBodyBytes: number; maxSyncItems: number }
 
-type ItemEvent = Exclude<BodyEvent, { kind: "field" }>
-
 async function take(applier: SyncApplier, event: ItemEvent): Promise<void> {
-  if (event.kind === "oversized") {
-    return applier.refuse(
-      event.index,
-      undefined,
-      "payload_too_large",
-      `more than ${LIMITS.maxItemBytes} bytes; one item is at most that`,
-    )
+  switch (event.kind) {
+    case "refused":
+      await event.spill?.abort()
+      return applier.refuse(event.index, undefined, event.code, event.reason)
+    case "item":
+      // The text is JSON the tokenizer accepted, rebuilt piece by piece: it parses.
+      return applier.add(event.index, JSON.parse(event.text), utf8Bytes(event.text))
+    case "spilled":
+      return applier.addSpilled(event.index, event.type, event.preview, await event.spill.complete())
+    case "diff-entry": {
+      const entry = event.entry
+      if (entry.kind === "oversized") await entry.spill?.abort()
+      const complete = async () => {
+        if (entry.kind !== "spilled") throw new Error("only a spilled file has an upload to complete")
+        return entry.spill.complete()
+      }
+      return applier.addDiffEntry(event.index, entry, complete)
+    }
+    case "diff-end":
+      return applier.endDiffs(event.index)
   }
-  // The text is JSON the tokenizer accepted, rebuilt piece by piece: it parses.
-  await applier.add(event.index, JSON.parse(event.text), utf8Bytes(event.text))
+}
+
+/** Characters an event holds (what a body that sends its secret last may make the Worker keep). */
+function heldChars(event: ItemEvent): number {
+  if (event.kind === "item") return event.text.length
+  if (event.kind === "diff-entry" && event.entry.kind === "held") return event.entry.text.length
+  return 0
 }
 
 /**
@@ -56,10 +74,15 @@ export async function syncFromStream(
     const target = { shareID, secret, batchID: batchID === undefined ? undefined : batchIdOf(batchID) }
     return SyncApplier.open(stub, bucket, target, options)
   }
+  // A row streams to R2 only once the secret was checked: nobody without it can make the Worker write one.
+  const spill = {
+    spill: () => (applier === undefined ? undefined : new RowSpill(bucket, shareID)),
+    redact: options.redact,
+  }
   const events = readSyncBody(body, {
     listKey: "data",
     fields: ["secret", "batchID"],
-    maxItemChars: LIMITS.maxItemBytes,
+    spill,
     maxItems: limits.maxSyncItems,
     maxBodyBytes: limits.maxSyncBodyBytes,
   })
@@ -67,16 +90,17 @@ export async function syncFromStream(
     if (event.kind === "field") {
       fields.set(event.name, event.value)
       if (applier !== undefined && event.name === "batchID") applier.setBatchID(batchIdOf(event.value))
+      // Checked as soon as it comes: a row too big to hold may stream to R2 only once it was.
+      if (applier === undefined && event.name === "secret") applier = await open()
       continue
     }
-    if (applier === undefined && fields.has("secret")) applier = await open()
     if (applier !== undefined) {
       for (const held of pending.splice(0)) await take(applier, held)
       await take(applier, event)
       continue
     }
     pending.push(event)
-    pendingChars += event.kind === "item" ? event.text.length : 0
+    pendingChars += heldChars(event)
     if (pendingChars > MAX_PENDING_CHARS) throw new ShareError("bad_request", "send the secret before the data")
   }
   const ready = applier ?? (await open())

@@ -1,4 +1,5 @@
 import { type Message, messageMarkdown, type Part, partMarkdown } from "@cloudsession/protocol"
+import { previewKeyOf } from "../storage/blobs.ts"
 import type { MeteredSql } from "../storage/metered-sql.ts"
 import type { DataRow } from "./rows.ts"
 
@@ -90,9 +91,11 @@ export class TranscriptPages {
     return this.sql.first<MessageRow>("SELECT id, data, blob FROM message WHERE id > ? ORDER BY id LIMIT 1", id)
   }
 
+  /** A row parsed; one that streamed to R2 by its preview (long strings clipped), which an object can hold. */
   private async parsed<T>(row: DataRow): Promise<T> {
     if (row.data !== null) return JSON.parse(row.data) as T
-    const object = await this.bucket.get(row.blob ?? "")
+    const key = row.blob ?? ""
+    const object = await this.bucket.get(previewKeyOf(key) ?? key)
     if (object === null) throw new Error(`row data missing from R2: ${row.blob}`)
     return (await object.json()) as T
   }

@@ -71,10 +71,12 @@ export const viewRoutes = new Hono<{ Bindings: Env }>()
       }
       const partID = c.req.query("part")
       if (partID !== undefined) {
-        const { snapshot, part, message } = await service.getPart(id, partID)
+        const { snapshot, part, message, clipped } = await service.getPart(id, partID)
         // Shown whole, so rendered here (the stored HTML is clipped), within the page's budget.
         return c.html(
-          renderPage(() => <PartPage snapshot={snapshot} part={part} message={message} nonce={nonceOf(c)} />),
+          renderPage(() => (
+            <PartPage snapshot={snapshot} part={part} message={message} clipped={clipped} nonce={nonceOf(c)} />
+          )),
         )
       }
       const page = await service.getPage(id, {

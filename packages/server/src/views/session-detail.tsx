@@ -220,8 +220,16 @@ export function SessionDetail(props: {
 }
 
 /** The page that shows one part whole (`?part=`): what "show all" links to from a clipped part. */
-export function PartPage(props: { snapshot: ShareSnapshot; message: Message | undefined; part: Part; nonce: string }) {
+export function PartPage(props: {
+  snapshot: ShareSnapshot
+  message: Message | undefined
+  part: Part
+  /** The part is too big to show whole (up to 100 MB): its long texts are clipped, and its JSON is linked. */
+  clipped: boolean
+  nonce: string
+}) {
   const base = `/share/${encodeURIComponent(props.snapshot.id)}`
+  const json = `/api/share/${encodeURIComponent(props.snapshot.id)}/part/${encodeURIComponent(props.part.id)}`
   return (
     <Layout title={`Part ${props.part.id} · cloudsession`} nonce={props.nonce}>
       <SessionHead session={props.snapshot.session} metadata={props.snapshot.metadata} />
@@ -230,6 +238,12 @@ export function PartPage(props: { snapshot: ShareSnapshot; message: Message | un
           ← Back to the conversation
         </a>
       </p>
+      {props.clipped ? (
+        <p class="meta notice">
+          This part is too big to show whole: its long texts are cut off here. <a href={json}>Download all of it</a>{" "}
+          (JSON).
+        </p>
+      ) : null}
       <MessageView
         id={props.part.messageID}
         message={props.message}
