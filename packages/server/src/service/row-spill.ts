@@ -12,6 +12,9 @@ export type SpilledRow = { key: string; chars: number; bytes: number }
 
 const encoder = new TextEncoder()
 
+/** Characters of written text encoded at once. */
+const ENCODE_CHARS = 64 * 1024
+
 /**
  * One row's JSON text written to R2 as it streams past, for a row too big to hold (up to the 100 MB body limit):
  * the text is encoded as it comes and sent a part at a time, so the Worker holds one part, never the row. Writes
@@ -23,6 +26,9 @@ export class RowSpill {
   private readonly bucket: R2Bucket
   private upload: Promise<R2MultipartUpload> | undefined
   private readonly parts: R2UploadedPart[] = []
+  /** Text written and not yet encoded (up to `ENCODE_CHARS`). */
+  private text: string[] = []
+  private textChars = 0
   private pending: Uint8Array[] = []
   private pendingBytes = 0
   private chars = 0
@@ -35,6 +41,17 @@ export class RowSpill {
 
   write(text: string): void {
     if (text === "") return
+    // A row comes as many small pieces (a string's chunks between escapes): encoded together, not one by one.
+    this.text.push(text)
+    this.textChars += text.length
+    if (this.textChars >= ENCODE_CHARS) this.encodeText()
+  }
+
+  private encodeText(): void {
+    if (this.text.length === 0) return
+    const text = this.text.join("")
+    this.text = []
+    this.textChars = 0
     const encoded = encoder.encode(text)
     this.chars += text.length
     this.bytes += encoded.byteLength
@@ -44,6 +61,7 @@ export class RowSpill {
 
   /** Send every whole part queued so far. */
   async flush(): Promise<void> {
+    this.encodeText()
     while (this.pendingBytes >= SPILL_PART_BYTES) await this.sendPart(this.take(SPILL_PART_BYTES))
   }
 
@@ -58,6 +76,7 @@ export class RowSpill {
 
   /** Drop what was sent (the body failed, or the row was refused): no part and no object is left behind. */
   async abort(): Promise<void> {
+    this.text = []
     this.pending = []
     this.pendingBytes = 0
     if (this.upload === undefined) return
@@ -79,15 +98,19 @@ export class RowSpill {
   private take(size: number): Uint8Array {
     const part = new Uint8Array(size)
     let filled = 0
-    while (filled < size) {
-      const head = this.pending[0]
-      if (head === undefined) break
-      const used = Math.min(head.byteLength, size - filled)
-      part.set(head.subarray(0, used), filled)
-      filled += used
-      if (used === head.byteLength) this.pending.shift()
-      else this.pending[0] = head.subarray(used)
+    let used = 0
+    for (const head of this.pending) {
+      if (filled >= size) break
+      const length = Math.min(head.byteLength, size - filled)
+      part.set(head.subarray(0, length), filled)
+      filled += length
+      if (length < head.byteLength) {
+        this.pending[used] = head.subarray(length)
+        break
+      }
+      used += 1
     }
+    this.pending = this.pending.slice(used)
     this.pendingBytes -= filled
     return part
   }
