@@ -106,7 +106,7 @@ export async function createOverHttp(sessionID: string): Promise<ShareInfo> {
 
 export type ClientSetup = { db?: string; budget?: BatchBudget } & Pick<
   ShareClientOptions,
-  "onBatchRejected" | "onBatchSent"
+  "onBatchRejected" | "onBatchSent" | "redaction"
 >
 
 /**
@@ -127,6 +127,7 @@ export async function withClient<T>(
     budget: setup.budget ?? { maxBytes: 64 * 1024, maxItems: 200 },
     onBatchRejected: setup.onBatchRejected,
     onBatchSent: setup.onBatchSent,
+    redaction: setup.redaction,
   })
   try {
     return await work(client, store, connection)

@@ -3,6 +3,8 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from "n
 import { join } from "node:path"
 import { LIMITS, type Part, type SyncData } from "@cloudsession/protocol"
 import { makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
+import { marker } from "@cloudsession/protocol/redaction"
+import { CORPUS_SECRETS } from "@cloudsession/protocol/redaction-corpus"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { connect } from "../src/connection/connection.ts"
 import { CleartextRefusedError } from "../src/connection/errors.ts"
@@ -239,6 +241,29 @@ describe("items too big for one RPC message go over the streamed HTTP sync", () 
       },
       { budget: SMALL, onBatchSent: (event) => sent.push(event) },
     )
+  })
+
+  it("a streamed item is stored as the client left it: redacted by the client, or as sent when its user opted out", async () => {
+    const [entry] = CORPUS_SECRETS
+    if (entry === undefined) throw new Error("the corpus has no secret")
+    const item = (sessionID: string): SyncData => ({
+      type: "part",
+      data: makeTextPart(sessionID, "msg_00000000", 1, `${bigText(20 * 1024)}${entry.text}`),
+    })
+    const stored = async (sessionID: string, enabled: boolean) => {
+      const outcome = await withClient((client) => client.share(sessionID, [item(sessionID)]), {
+        budget: SMALL,
+        redaction: { enabled },
+      })
+      return JSON.stringify(await servedPart(outcome.share.id, "prt_00000001"))
+    }
+    // Opted out: the server does not redact it either (it did before the body said `"redaction": "client"`).
+    const asSent = await stored("ses_http_no_redact", false)
+    expect(asSent).toContain(JSON.stringify(entry.secret).slice(1, -1))
+    expect(asSent).not.toContain(marker(entry.rule))
+    const redacted = await stored("ses_http_redact", true)
+    expect(redacted).not.toContain(JSON.stringify(entry.secret).slice(1, -1))
+    expect(redacted).toContain(marker(entry.rule))
   })
 
   it("the HTTP sync goes only to the share's own origin, and never in clear text to another machine", () => {

@@ -20,6 +20,11 @@ export const SyncBatchSchema = z.array(SyncDataSchema).max(LIMITS.maxBatchItems)
 
 /** Body of `POST /api/share/:id/sync`. `batchID` makes a retry after a lost reply a no-op. */
 export const SyncRequestSchema = z.object({
+  /**
+   * `"client"`: the client redacted the items (or its user chose not to), so the server stores them as sent, as it
+   * does items over `/rpc`; without it (upstream's client) the server redacts them. Comes before `secret`.
+   */
+  redaction: z.literal("client").optional(),
   secret: SecretSchema,
   data: SyncBatchSchema,
   batchID: BatchIdSchema.optional(),

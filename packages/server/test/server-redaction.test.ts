@@ -58,3 +58,40 @@ describe("the server redacts items from clients that do not (the JSON API), with
     for (const entry of CORPUS_SECRETS) expect(text).toContain(inJson(entry.secret))
   })
 })
+
+describe('a sync that says `"redaction": "client"` is stored as sent, as over /rpc', () => {
+  const sync = (share: ShareInfo, body: string) =>
+    api(`/api/share/${share.id}/sync`, { method: "POST", body, headers: { "content-type": "application/json" } })
+
+  it("keeps secrets in small and huge items alike, and refuses the field after the secret or with another value", async () => {
+    const sessionID = uniqueSessionID("client-redacted")
+    const created = await api("/api/share", { method: "POST", json: { sessionID } })
+    const share = (await created.json()) as ShareInfo
+    const [entry] = CORPUS_SECRETS
+    if (entry === undefined) throw new Error("the corpus has no secret")
+    const part = (id: string, text: string) => ({
+      type: "part",
+      data: { id, sessionID, messageID: "msg_1", type: "text", text },
+    })
+    const huge = part("prt_huge", `${"line of text\n".repeat(500_000)}${entry.text}`)
+    const items = [part("prt_small", entry.text), huge]
+    const late = await sync(share, JSON.stringify({ secret: share.secret, redaction: "client", data: [] }))
+    expect(late.status).toBe(400)
+    const other = await sync(share, JSON.stringify({ redaction: "none", secret: share.secret, data: [] }))
+    expect(other.status).toBe(400)
+    expect((await getShare(share.id)).parts).toEqual([])
+
+    const stored = await sync(share, JSON.stringify({ redaction: "client", secret: share.secret, data: items }))
+    expect(stored.status, await stored.clone().text()).toBe(200)
+    const text = JSON.stringify(await getShare(share.id))
+    expect(text).toContain(inJson(entry.text))
+    expect(text).not.toContain(marker(entry.rule))
+
+    // The same items without the field: the server redacts them, the huge one included.
+    const redacted = await sync(share, JSON.stringify({ secret: share.secret, data: items }))
+    expect(redacted.status).toBe(200)
+    const after = JSON.stringify(await getShare(share.id))
+    expect(after).not.toContain(inJson(entry.secret))
+    expect(after.split(marker(entry.rule)).length - 1).toBe(2)
+  })
+})

@@ -77,8 +77,14 @@ export function syncEndpoint(server: string, shareID: string, allowCleartext: bo
  */
 export async function syncOverHttp(request: HttpSyncRequest): Promise<HttpSyncReply> {
   const url = syncEndpoint(request.server, request.shareID, request.allowCleartext === true)
-  // The secret and the batch id come before the data: the server reads them first and streams the rest.
-  const body = JSON.stringify({ secret: request.secret, batchID: request.batchID, data: request.items })
+  // The secret and the batch id come before the data: the server reads them first and streams the rest. The items
+  // passed this client's redaction (or its user turned it off): the server is told not to redact them again.
+  const body = JSON.stringify({
+    redaction: "client",
+    secret: request.secret,
+    batchID: request.batchID,
+    data: request.items,
+  })
   const timeoutMs = request.timeoutMs + Math.ceil((request.bytes / MIN_UPLOAD_BYTES_PER_SECOND) * 1000)
   const response = await fetch(url, {
     method: "POST",

@@ -43,6 +43,18 @@ async function take(applier: SyncApplier, event: ItemEvent): Promise<void> {
   }
 }
 
+/**
+ * `"redaction": "client"`: the client redacted the items itself, or its user chose not to (as over `/rpc`, whose
+ * items are stored as sent), so the server does not redact them again; answers the server's `redact` option.
+ * Upstream's client never sends it, and its items keep the server's redaction. It must come before the secret:
+ * the applier takes its options then.
+ */
+function redactionOf(value: string, opened: boolean): false {
+  if (value !== "client") throw new ShareError("bad_request", 'invalid request.redaction: expected "client"')
+  if (opened) throw new ShareError("bad_request", "in a sync body, redaction must come before the secret")
+  return false
+}
+
 /** Characters an event holds (what a body that sends its secret last may make the Worker keep). */
 function heldChars(event: ItemEvent): number {
   if (event.kind === "item") return event.text.length
@@ -72,22 +84,29 @@ export async function syncFromStream(
     const secret = parseOrThrow(SecretSchema, fields.get("secret"), "request.secret")
     const batchID = fields.get("batchID")
     const target = { shareID, secret, batchID: batchID === undefined ? undefined : batchIdOf(batchID) }
-    return SyncApplier.open(stub, bucket, target, options)
+    return SyncApplier.open(stub, bucket, target, applying)
   }
+  let applying = options
   // A row streams to R2 only once the secret was checked: nobody without it can make the Worker write one.
   const spill = {
     spill: () => (applier === undefined ? undefined : new RowSpill(bucket, shareID)),
-    redact: options.redact,
+    get redact() {
+      return applying.redact
+    },
   }
   const events = readSyncBody(body, {
     listKey: "data",
-    fields: ["secret", "batchID"],
+    fields: ["redaction", "secret", "batchID"],
     spill,
     maxItems: limits.maxSyncItems,
     maxBodyBytes: limits.maxSyncBodyBytes,
   })
   for await (const event of events) {
     if (event.kind === "field") {
+      if (event.name === "redaction") {
+        applying = { ...applying, redact: redactionOf(event.value, applier !== undefined) }
+        continue
+      }
       fields.set(event.name, event.value)
       if (applier !== undefined && event.name === "batchID") applier.setBatchID(batchIdOf(event.value))
       // Checked as soon as it comes: a row too big to hold may stream to R2 only once it was.
