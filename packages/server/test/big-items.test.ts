@@ -4,27 +4,14 @@ import { makeMessage, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { marker } from "@cloudsession/protocol/redaction"
 import { CORPUS_SECRETS } from "@cloudsession/protocol/redaction-corpus"
 import { describe, expect, it } from "vitest"
-import { api, createShare, getShare, uniqueSessionID } from "./helpers.ts"
+import { api, chunkedBody, createShare, getShare, uniqueSessionID } from "./helpers.ts"
 
 const MIB = 1024 * 1024
-
-/** A body of `text` sent as a stream in chunks, as a client's upload arrives. */
-function streamed(text: string, size = 256 * 1024): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text)
-  let offset = 0
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.byteLength) return controller.close()
-      controller.enqueue(bytes.slice(offset, offset + size))
-      offset += size
-    },
-  })
-}
 
 async function syncText(share: ShareInfo, text: string): Promise<Response> {
   return api(`/api/share/${share.id}/sync`, {
     method: "POST",
-    body: streamed(text),
+    body: chunkedBody(text, 256 * 1024),
     headers: { "content-type": "application/json" },
     duplex: "half",
   } as RequestInit)

@@ -53,3 +53,16 @@ export function uniqueSessionID(label: string): string {
   counter += 1
   return `ses_${label}_${Date.now().toString(36)}_${counter}`
 }
+
+/** `text` as a request body that arrives in chunks of `size` bytes (a chunk may end inside a character). */
+export function chunkedBody(text: string, size = 64 * 1024): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text)
+  let offset = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close()
+      controller.enqueue(bytes.slice(offset, offset + size))
+      offset += size
+    },
+  })
+}

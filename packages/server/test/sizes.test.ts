@@ -4,25 +4,13 @@ import { makeMessage, makeSessionItems, makeTextPart } from "@cloudsession/proto
 import { describe, expect, it } from "vitest"
 import { MAX_HELD_ITEM_CHARS } from "../src/service/item-reader.ts"
 import { readSyncBody } from "../src/service/sync-body.ts"
-import { api, createShare, errorOf, getShare, uniqueSessionID } from "./helpers.ts"
+import { api, chunkedBody, createShare, errorOf, getShare, uniqueSessionID } from "./helpers.ts"
 import { openRpc } from "./rpc-helpers.ts"
 
 const MIB = 1024 * 1024
 
 async function syncHttp(share: ShareInfo, body: unknown): Promise<Response> {
   return api(`/api/share/${share.id}/sync`, { method: "POST", json: body })
-}
-
-function chunked(text: string, size = 64 * 1024): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text)
-  let offset = 0
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.byteLength) return controller.close()
-      controller.enqueue(bytes.subarray(offset, offset + size))
-      offset += size
-    },
-  })
 }
 
 async function blobCount(shareID: string): Promise<number> {
@@ -176,7 +164,7 @@ describe("the streamed body reader", () => {
   const options = { listKey: "data", fields: ["secret", "batchID"], spill, maxItems: 5, maxBodyBytes: 4096 }
   const events = async (text: string, size?: number) => {
     const out = []
-    for await (const event of readSyncBody(chunked(text, size), options)) out.push(event)
+    for await (const event of readSyncBody(chunkedBody(text, size), options)) out.push(event)
     return out
   }
 
