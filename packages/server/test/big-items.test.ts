@@ -183,6 +183,23 @@ describe("items of any size up to the body limit", () => {
     const broken = await syncText(share, text.slice(0, 11 * MIB))
     expect(broken.status).toBe(400)
     expect(await objectKeys(share.id)).toEqual([])
+    // A row of 2 MiB (put in R2 whole, for a piece not sent yet) before the break goes too.
+    const mid = makeTextPart(sessionID, message.id, 5, filler("mid", 2 * MIB))
+    const withMid = JSON.stringify({
+      secret: share.secret,
+      data: [
+        { type: "part", data: mid },
+        { type: "part", data: part },
+      ],
+    })
+    expect((await syncText(share, withMid.slice(0, 8 * MIB))).status).toBe(400)
+    expect(await objectKeys(share.id)).toEqual([])
+    // So do a session diff's files when the item turns out to name its data twice.
+    const file = { file: "big.txt", before: "", after: filler("file", 2 * MIB) }
+    const twice = `{"secret":${JSON.stringify(share.secret)},"data":[{"type":"session_diff","data":[${JSON.stringify(file)}],"data":[]}]}`
+    const refused = (await (await syncText(share, twice)).json()) as SyncResult
+    expect(refused.refused).toEqual([expect.objectContaining({ index: 0, code: "bad_request" })])
+    expect(await objectKeys(share.id)).toEqual([])
 
     const body = { secret: share.secret, batchID: "b_huge_once", data: [{ type: "part", data: part }] }
     const first = await syncBody(share, body)

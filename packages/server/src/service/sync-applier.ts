@@ -295,6 +295,25 @@ export class SyncApplier {
     await this.#queue(rows.writes, rows.bytes)
   }
 
+  /** Forget the session diff being taken for item `index`, if any, with what it put in R2. */
+  async dropDiff(index: number): Promise<void> {
+    const collector = this.#diff
+    if (collector === undefined || collector.index !== index) return
+    this.#diff = undefined
+    await this.#unspill(collector.keys)
+  }
+
+  /**
+   * The sync failed before its end: delete what was put in R2 for rows not yet sent in a piece (rows sent stay
+   * applied, with their objects).
+   */
+  async abandon(): Promise<void> {
+    const keys = [...this.#spilled, ...(this.#diff?.keys ?? [])]
+    this.#spilled = []
+    this.#diff = undefined
+    await this.#forget(keys)
+  }
+
   /** Send what is left as the last piece and answer for the whole sync. */
   async finish(): Promise<SyncResult> {
     await this.#redactHeld()

@@ -23,6 +23,8 @@ async function take(applier: SyncApplier, event: ItemEvent): Promise<void> {
   switch (event.kind) {
     case "refused":
       await event.spill?.abort()
+      // A session diff refused at its end (a key twice) drops the files already taken for it.
+      await applier.dropDiff(event.index)
       return applier.refuse(event.index, undefined, event.code, event.reason)
     case "item":
       // The text is JSON the tokenizer accepted, rebuilt piece by piece: it parses.
@@ -101,28 +103,37 @@ export async function syncFromStream(
     maxItems: limits.maxSyncItems,
     maxBodyBytes: limits.maxSyncBodyBytes,
   })
-  for await (const event of events) {
-    if (event.kind === "field") {
-      if (event.name === "redaction") {
-        applying = { ...applying, redact: redactionOf(event.value, applier !== undefined) }
+  const applyEvents = async (): Promise<SyncResult> => {
+    for await (const event of events) {
+      if (event.kind === "field") {
+        if (event.name === "redaction") {
+          applying = { ...applying, redact: redactionOf(event.value, applier !== undefined) }
+          continue
+        }
+        fields.set(event.name, event.value)
+        if (applier !== undefined && event.name === "batchID") applier.setBatchID(batchIdOf(event.value))
+        // Checked as soon as it comes: a row too big to hold may stream to R2 only once it was.
+        if (applier === undefined && event.name === "secret") applier = await open()
         continue
       }
-      fields.set(event.name, event.value)
-      if (applier !== undefined && event.name === "batchID") applier.setBatchID(batchIdOf(event.value))
-      // Checked as soon as it comes: a row too big to hold may stream to R2 only once it was.
-      if (applier === undefined && event.name === "secret") applier = await open()
-      continue
+      if (applier !== undefined) {
+        for (const held of pending.splice(0)) await take(applier, held)
+        await take(applier, event)
+        continue
+      }
+      pending.push(event)
+      pendingChars += heldChars(event)
+      if (pendingChars > MAX_PENDING_CHARS) throw new ShareError("bad_request", "send the secret before the data")
     }
-    if (applier !== undefined) {
-      for (const held of pending.splice(0)) await take(applier, held)
-      await take(applier, event)
-      continue
-    }
-    pending.push(event)
-    pendingChars += heldChars(event)
-    if (pendingChars > MAX_PENDING_CHARS) throw new ShareError("bad_request", "send the secret before the data")
+    const ready = applier ?? (await open())
+    for (const held of pending) await take(ready, held)
+    return ready.finish()
   }
-  const ready = applier ?? (await open())
-  for (const held of pending) await take(ready, held)
-  return ready.finish()
+  try {
+    return await applyEvents()
+  } catch (error) {
+    // Rows put in R2 for pieces that were never sent would be referenced by nothing.
+    await applier?.abandon()
+    throw error
+  }
 }
