@@ -1,7 +1,8 @@
 /**
  * Scenario 12's client row, run as a process of its own (`bench/.build/huge-client.mjs`, started by
  * `scenarios/huge-item.ts`) so its resident memory is the client's alone: shares a session holding one text part
- * of `BENCH_HUGE_MIB` MiB with `ShareClient` (redaction on, as users run it) and prints one JSON line of figures.
+ * of `BENCH_HUGE_MIB` MiB with `ShareClient` (redaction on, as users run it, unless `BENCH_CLIENT_REDACTION=off`)
+ * and prints one JSON line of figures.
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import { connect, openStore, ShareClient } from "@cloudsession/client"
@@ -37,7 +38,9 @@ async function run() {
   writeFileSync("/proc/self/clear_refs", "5")
   const baseMiB = statusMiB("VmRSS")
   const started = performance.now()
-  const client = new ShareClient({ store, link: connection, server: url })
+  // BENCH_CLIENT_REDACTION=off: the client's own redaction left out (the server still redacts what HTTP brings).
+  const redaction = { enabled: process.env.BENCH_CLIENT_REDACTION !== "off" }
+  const client = new ShareClient({ store, link: connection, server: url, redaction })
   try {
     const outcome = await client.share(sessionID, items)
     const ms = performance.now() - started
