@@ -47,6 +47,36 @@ export class HttpApi {
   }
 
   /**
+   * A GET on a connection of its own (see `alone`), timed: milliseconds to the first byte of the body and to its
+   * end. The body is returned as bytes (a huge item's JSON is tens of MiB).
+   */
+  timedGet(path: string): Promise<{ body: Buffer; firstByteMs: number; totalMs: number }> {
+    const started = performance.now()
+    return new Promise((resolve, reject) => {
+      const sent = request(new URL(path, this.base), { method: "GET", agent: false }, (response) => {
+        const chunks: Buffer[] = []
+        let firstByteMs: number | undefined
+        response.on("data", (chunk: Buffer) => {
+          firstByteMs ??= performance.now() - started
+          chunks.push(chunk)
+        })
+        response.on("error", reject)
+        response.on("end", () => {
+          const totalMs = performance.now() - started
+          const body = Buffer.concat(chunks)
+          const status = response.statusCode ?? 0
+          if (status >= 200 && status < 300) resolve({ body, firstByteMs: firstByteMs ?? totalMs, totalMs })
+          else reject(new Error(`GET ${path}: HTTP ${status} ${body.subarray(0, 300).toString("utf8")}`))
+        })
+      })
+      sent.on("error", reject)
+      // No byte for a minute: the hang after a big POST described at `alone`, reported rather than waited out.
+      sent.setTimeout(60_000, () => sent.destroy(new Error(`GET ${path}: no byte for 60 s`)))
+      sent.end()
+    })
+  }
+
+  /**
    * One request on a connection of its own, closed after it. Under `wrangler dev`, after a POST of tens of MiB
    * (several seconds), the next request Node's pool sends on a kept-alive connection sometimes gets no answer at all
    * (straight to workerd the connection is reset; through wrangler's proxy the request hangs until another request

@@ -10,6 +10,7 @@ import { bigSessionShare } from "./scenarios/big-session.ts"
 import { bodyMemory } from "./scenarios/body-memory.ts"
 import { concurrency } from "./scenarios/concurrency.ts"
 import { fanOut } from "./scenarios/fan-out.ts"
+import { hugeItem } from "./scenarios/huge-item.ts"
 import { opencodeLatency } from "./scenarios/opencode-latency.ts"
 import { pageFirstPaint } from "./scenarios/page-first-paint.ts"
 import { pipelining } from "./scenarios/pipelining.ts"
@@ -52,7 +53,13 @@ function wanted(key: string): boolean {
 
 async function runScenarios(scratch: string) {
   const results: Record<string, unknown> = { machine: ranOn, startedAt: new Date().toISOString() }
-  if (only !== "opencodeLatency") await runServerScenarios(scratch, results)
+  if (only !== "opencodeLatency" && only !== "hugeItem") await runServerScenarios(scratch, results)
+  if (wanted("hugeItem")) {
+    results.hugeItem = section(
+      "12. One huge item per body vs many items of the same body size: upstream's one POST /sync, each in a workerd of its own, the item read back through its route; then the 60 MiB part through ShareClient",
+      await hugeItem(scratch, { RPC_TOKENS: TOKEN, ...BENCH_VARS }, TOKEN),
+    )
+  }
   if (wanted("opencodeLatency")) {
     results.opencodeLatency = section(
       "9. OpenCode live sharing: part event in OpenCode to the word in a viewer's DOM (real opencode serve, 3 turns x 50 streamed words)",

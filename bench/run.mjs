@@ -6,12 +6,15 @@ import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 
 const here = dirname(fileURLToPath(import.meta.url))
-const outfile = resolve(here, ".build/main.mjs")
+const outdir = resolve(here, ".build")
+const outfile = resolve(outdir, "main.mjs")
 const clientBuild = spawnSync("npm", ["run", "build", "-w", "@cloudsession/client"], { stdio: "inherit" })
 if (clientBuild.status !== 0) process.exit(clientBuild.status ?? 1)
 await build({
-  entryPoints: [resolve(here, "main.ts")],
-  outfile,
+  // Scenario 12 runs its client in a process of its own, from the second bundle (`.build/huge-client.mjs`).
+  entryPoints: [resolve(here, "main.ts"), resolve(here, "huge-client.ts")],
+  outdir,
+  outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
   format: "esm",

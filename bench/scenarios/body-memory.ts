@@ -17,7 +17,7 @@ const SMALL_PART_BYTES = 6_400
 /** A Worker of its own (started for one measurement, then stopped). */
 export type FreshWorker = { api: HttpApi; pid: number; stop: () => Promise<void> }
 
-type Row = {
+export type Row = {
   bodyMiB: number
   items: number
   seconds: number
@@ -32,7 +32,7 @@ type Row = {
 }
 
 /** Upstream's full sync of a session of about `sizeMiB`, into a fresh share, with workerd's memory while it runs. */
-async function postOne(api: HttpApi, workerPid: number, sizeMiB: number, run: string): Promise<Row> {
+export async function postOne(api: HttpApi, workerPid: number, sizeMiB: number, run: string): Promise<Row> {
   const bigItems = Math.floor(sizeMiB / MIB_PER_BIG_ITEM)
   const parts = Math.max(10, Math.round(((sizeMiB - bigItems * BIG_ITEM_MIB) * MIB) / SMALL_PART_BYTES))
   const sessionID = `ses_bench_body_${run}_${Date.now()}`
