@@ -165,13 +165,14 @@ async function clientPart(worker: Worker, token: string, scratch: string, sizeMi
     }),
   )
   const child = measured.value
-  // The same deterministic text the child built.
+  // The same deterministic text the child built: redacted by the client, or (its user opted out, so the server
+  // stores it as sent too) exactly as it was, secrets and all.
   const sent = hugeText(sizeMiB * MIB)
   const read = await readBack(
     worker,
     `/api/share/${child.shareID}/part/${child.partID}`,
     (json) => (json as { text?: unknown }).text,
-    { text: sent.expected, secrets: sent.secrets },
+    { text: redact ? sent.expected : sent.text, secrets: sent.secrets },
   )
   return {
     seconds: round(child.seconds),
