@@ -8,8 +8,8 @@ import {
   ShareNotRecordedError,
 } from "./errors.ts"
 import { type Settled, settle } from "./settle.ts"
-import type { PackedBatch } from "./store/outbox-repo.ts"
-import type { OutboxRow, ShareRow } from "./store/schema.ts"
+import type { OutboxHeader, PackedBatch, QueuedBatch } from "./store/outbox-repo.ts"
+import type { ShareRow } from "./store/schema.ts"
 import type { ShareStore } from "./store/store.ts"
 import type { BatchRejected, BatchSent, OutboxSender, RpcLink } from "./sync/outbox-sender.ts"
 
@@ -44,8 +44,10 @@ export async function createShare(
   // Persisted before the share exists: if the process dies before the server answers, nothing is lost.
   const queued = store.outbox.enqueue(sessionID, batches)
   // A first batch too big for an RPC message cannot ride along: the drain sends it over HTTP once the share exists.
-  const head = store.outbox.next(sessionID)
+  // Its header first: a huge batch's payload is not read (and parsed) just to find it stays behind.
+  const head = store.outbox.nextHeader(sessionID)
   const first = head !== undefined && context.sender.overHttp(head) ? undefined : head
+  const firstPayload = first === undefined ? undefined : store.outbox.payload(first.seq)
   const creationKey = store.creations.keyFor(sessionID, server)
   const stub = await link.stub()
   // Both calls leave before either answer arrives.
@@ -55,7 +57,9 @@ export async function createShare(
       ? stub.createShare(sessionID, undefined, creationKey)
       : stub.createShare(sessionID, undefined, creationKey, options)
   const firstSent =
-    first === undefined ? undefined : settle(stub.syncShare(created.id, created.secret, first.payload, first.batchID))
+    first === undefined || firstPayload === undefined
+      ? undefined
+      : settle(stub.syncShare(created.id, created.secret, firstPayload, first.batchID))
   const info = await settle(created)
   if (!info.ok) throw creationFailed(store, sessionID, queued, info.error)
   const record = await recordShare(context, sessionID, info.value, queued)
@@ -71,7 +75,7 @@ export async function createShare(
  * never comes, and a later share of the session would send them. Not after a transient refusal or a lost reply,
  * where the share may yet exist and a retry needs them, and its creation key to get that share back.
  */
-function creationFailed(store: ShareStore, sessionID: string, queued: OutboxRow[], error: unknown): unknown {
+function creationFailed(store: ShareStore, sessionID: string, queued: QueuedBatch[], error: unknown): unknown {
   const refusal = asServerRefusal(error)
   if (refusal === undefined || isTransient(refusal)) return error
   store.outbox.remove(queued.map((row) => row.seq))
@@ -88,7 +92,7 @@ async function recordShare(
   context: CreateContext,
   sessionID: string,
   info: ShareInfo,
-  queued: OutboxRow[],
+  queued: QueuedBatch[],
 ): Promise<ShareRow> {
   const { store } = context
   try {
@@ -114,7 +118,7 @@ async function recordShare(
 function acknowledgeFirst(
   context: CreateContext,
   sessionID: string,
-  first: OutboxRow,
+  first: OutboxHeader,
   result: Settled<SyncResult>,
 ): BatchRejected[] {
   const { store } = context
@@ -137,7 +141,7 @@ function acknowledgeFirst(
 function firstRefused(
   context: CreateContext,
   sessionID: string,
-  first: OutboxRow,
+  first: OutboxHeader,
   refusal: ServerRefusedError | undefined,
 ): BatchRejected[] {
   if (refusal === undefined || isTransient(refusal)) return []

@@ -16,7 +16,15 @@ import {
   type RpcLink,
   type SenderOptions,
 } from "./sync/outbox-sender.ts"
-import { type BatchBudget, DEFAULT_BUDGET, type ItemTooLargeError, packBatches, partitionBySize } from "./sync/pack.ts"
+import {
+  type BatchBudget,
+  DEFAULT_BUDGET,
+  type ItemTooLargeError,
+  measuredOnce,
+  newBatchID,
+  packBatches,
+  partitionBySize,
+} from "./sync/pack.ts"
 import { ItemRedactor, type RedactionOptions } from "./sync/redaction.ts"
 import { SyncQueue, type SyncQueueOptions } from "./sync/sync-queue.ts"
 
@@ -143,8 +151,13 @@ export class ShareClient {
    * that could never be sent is set apart rather than holding back the rest.
    */
   #pack(sessionID: string, items: SyncData[]): { batches: PackedBatch[]; tooLarge: ItemTooLargeError[] } {
-    const { fitting, tooLarge } = partitionBySize(this.#redactor.apply(sessionID, coalesce(items)), this.#budget)
-    return { batches: packBatches(fitting, this.#budget), tooLarge: tooLarge.map((each) => each.error) }
+    const sizeOf = measuredOnce()
+    const redacted = this.#redactor.apply(sessionID, coalesce(items))
+    const { fitting, tooLarge } = partitionBySize(redacted, this.#budget, sizeOf)
+    return {
+      batches: packBatches(fitting, this.#budget, newBatchID, sizeOf),
+      tooLarge: tooLarge.map((each) => each.error),
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode, isErrorCode, type SyncData, type SyncResult } from "@cloudsession/protocol"
+import { ERROR_STATUS, type ErrorCode, isErrorCode, type SyncResult } from "@cloudsession/protocol"
 import { z } from "zod"
 import { ServerRefusedError } from "../errors.ts"
 import { serverOrigin } from "../server-origin.ts"
@@ -32,8 +32,12 @@ export type HttpSyncRequest = {
   shareID: string
   secret: string
   batchID: string
-  items: SyncData[]
-  /** Encoded bytes of `items` (the outbox row's `bytes`), to scale the timeout with the upload. */
+  /**
+   * The items as the outbox row stores them: their JSON array in UTF-8. Sent as it is, not parsed and encoded again:
+   * for a 60 MiB item each of those would be another copy of it in the user's process.
+   */
+  payload: Uint8Array
+  /** Encoded bytes of the items (the outbox row's `bytes`), to scale the timeout with the upload. */
   bytes: number
   /** How long a small call may take; the upload's own time is added. */
   timeoutMs: number
@@ -77,19 +81,13 @@ export function syncEndpoint(server: string, shareID: string, allowCleartext: bo
  */
 export async function syncOverHttp(request: HttpSyncRequest): Promise<HttpSyncReply> {
   const url = syncEndpoint(request.server, request.shareID, request.allowCleartext === true)
-  // The secret and the batch id come before the data: the server reads them first and streams the rest. The items
-  // passed this client's redaction (or its user turned it off): the server is told not to redact them again.
-  const body = JSON.stringify({
-    redaction: "client",
-    secret: request.secret,
-    batchID: request.batchID,
-    data: request.items,
-  })
   const timeoutMs = request.timeoutMs + Math.ceil((request.bytes / MIN_UPLOAD_BYTES_PER_SECOND) * 1000)
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body,
+    body: bodyStream(request),
+    // A stream body is sent as it is read (chunked): Node's fetch requires saying so.
+    duplex: "half",
     signal: AbortSignal.timeout(timeoutMs),
   })
   const text = await readBounded(response, MAX_REPLY_BYTES)
@@ -97,6 +95,24 @@ export async function syncOverHttp(request: HttpSyncRequest): Promise<HttpSyncRe
   const reply = ReplySchema.safeParse(parseJson(text))
   if (!reply.success) throw new Error(`${url.origin} did not answer the sync with a sync result`)
   return reply.data
+}
+
+/**
+ * `{"redaction":"client","secret":…,"batchID":…,"data":<payload>}` without copying the payload into a new body: the
+ * envelope's two pieces and the payload itself go out as three chunks. The secret and the batch id come before the
+ * data: the server reads them first and streams the rest. The items passed this client's redaction (or its user
+ * turned it off): the server is told not to redact them again.
+ */
+function bodyStream(request: HttpSyncRequest): ReadableStream<Uint8Array> {
+  const head = `{"redaction":"client","secret":${JSON.stringify(request.secret)},"batchID":${JSON.stringify(request.batchID)},"data":`
+  const chunks = [Buffer.from(head), request.payload, Buffer.from("}")]
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = chunks.shift()
+      if (chunk === undefined) controller.close()
+      else controller.enqueue(chunk)
+    },
+  })
 }
 
 /**

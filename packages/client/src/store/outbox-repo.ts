@@ -2,6 +2,22 @@ import { asc, eq, inArray, sql } from "drizzle-orm"
 import type { StoreDatabase } from "./database.ts"
 import { type OutboxRow, outbox } from "./schema.ts"
 
+/** An outbox row without its payload: what deciding how to send it takes (`payload`/`payloadText` read the rest). */
+export type OutboxHeader = Omit<OutboxRow, "payload">
+
+/** A batch just persisted: where it is in the outbox. */
+export type QueuedBatch = Pick<OutboxRow, "seq" | "batchID">
+
+const header = {
+  seq: outbox.seq,
+  sessionID: outbox.sessionID,
+  batchID: outbox.batchID,
+  itemCount: outbox.itemCount,
+  bytes: outbox.bytes,
+  attempts: outbox.attempts,
+  timeCreated: outbox.timeCreated,
+}
+
 /** A batch ready to be persisted: its items, their encoded size, and the id that makes replays idempotent. */
 export type PackedBatch = {
   batchID: string
@@ -13,8 +29,11 @@ export type PackedBatch = {
 export class OutboxRepo {
   constructor(private readonly db: StoreDatabase) {}
 
-  /** Persist batches atomically: either all of one flush is queued or none of it. */
-  enqueue(sessionID: string, batches: PackedBatch[]): OutboxRow[] {
+  /**
+   * Persist batches atomically: either all of one flush is queued or none of it. Only the rows' places come back,
+   * not their payloads read back and parsed (one more copy of a huge item).
+   */
+  enqueue(sessionID: string, batches: PackedBatch[]): QueuedBatch[] {
     if (batches.length === 0) return []
     return this.db.transaction((tx) =>
       batches.map((batch) =>
@@ -27,7 +46,7 @@ export class OutboxRepo {
             itemCount: batch.items.length,
             bytes: batch.bytes,
           })
-          .returning()
+          .returning({ seq: outbox.seq, batchID: outbox.batchID })
           .get(),
       ),
     )
@@ -35,6 +54,29 @@ export class OutboxRepo {
 
   next(sessionID: string): OutboxRow | undefined {
     return this.db.select().from(outbox).where(eq(outbox.sessionID, sessionID)).orderBy(asc(outbox.seq)).get()
+  }
+
+  /** The oldest batch's row without its payload, which a huge batch would make a copy of the item to read. */
+  nextHeader(sessionID: string): OutboxHeader | undefined {
+    return this.db.select(header).from(outbox).where(eq(outbox.sessionID, sessionID)).orderBy(asc(outbox.seq)).get()
+  }
+
+  /** A row's items, parsed (undefined once the row is gone). */
+  payload(seq: number): OutboxRow["payload"] | undefined {
+    return this.db.select({ payload: outbox.payload }).from(outbox).where(eq(outbox.seq, seq)).get()?.payload
+  }
+
+  /**
+   * A row's items as stored, their JSON array in UTF-8, neither decoded to a string nor parsed: what the streamed
+   * HTTP sync sends as it is (undefined once the row is gone).
+   */
+  payloadText(seq: number): Uint8Array | undefined {
+    const row = this.db
+      .select({ text: sql<Uint8Array>`cast(${outbox.payload} as blob)` })
+      .from(outbox)
+      .where(eq(outbox.seq, seq))
+      .get()
+    return row?.text
   }
 
   pending(sessionID: string): OutboxRow[] {

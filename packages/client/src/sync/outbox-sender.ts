@@ -12,7 +12,8 @@ import {
   ServerRefusedError,
 } from "../errors.ts"
 import { serverOrigin } from "../server-origin.ts"
-import type { OutboxRow, ShareRow } from "../store/schema.ts"
+import type { OutboxHeader } from "../store/outbox-repo.ts"
+import type { ShareRow } from "../store/schema.ts"
 import type { ShareStore } from "../store/store.ts"
 import { type BatchBudget, DEFAULT_BUDGET, type ItemTooLargeError, travelsOverHttp } from "./pack.ts"
 
@@ -160,7 +161,7 @@ export class OutboxSender {
   }
 
   /** Take a batch the server refused for its content out of the outbox, and say so. */
-  setAside(sessionID: string, row: OutboxRow, refusal: ServerRefusedError): BatchRejected {
+  setAside(sessionID: string, row: OutboxHeader, refusal: ServerRefusedError): BatchRejected {
     this.#store.outbox.acknowledge(row.seq)
     const event: BatchRejected = {
       sessionID,
@@ -175,7 +176,7 @@ export class OutboxSender {
   }
 
   /** Whether this outbox row goes over the streamed HTTP sync (too big for one RPC message) rather than RPC. */
-  overHttp(row: OutboxRow): boolean {
+  overHttp(row: OutboxHeader): boolean {
     return travelsOverHttp(row.bytes, this.#budget)
   }
 
@@ -192,7 +193,8 @@ export class OutboxSender {
 
   async #drainNow(sessionID: string): Promise<DrainSummary> {
     const summary = emptySummary()
-    for (let row = this.#store.outbox.next(sessionID); row !== undefined; row = this.#store.outbox.next(sessionID)) {
+    const outbox = this.#store.outbox
+    for (let row = outbox.nextHeader(sessionID); row !== undefined; row = outbox.nextHeader(sessionID)) {
       const result = await this.#send(sessionID, row)
       if (result instanceof ServerRefusedError) {
         summary.rejected.push(this.setAside(sessionID, row, result))
@@ -220,8 +222,12 @@ export class OutboxSender {
    * The server's answer, or its refusal of this batch's content; refusals of the share itself are thrown. A lost
    * answer is resent with the same batch id: over RPC on a fresh session, over HTTP after a backoff.
    */
-  async #send(sessionID: string, row: OutboxRow): Promise<HttpSyncReply | ServerRefusedError> {
+  async #send(sessionID: string, row: OutboxHeader): Promise<HttpSyncReply | ServerRefusedError> {
     const overHttp = this.overHttp(row)
+    // Read once for all attempts: over RPC the parsed items, over HTTP the stored JSON text as it is (a batch that
+    // big is one item, and parsing it only to encode it again would hold two more copies of it).
+    const payload = overHttp ? this.#store.outbox.payloadText(row.seq) : this.#store.outbox.payload(row.seq)
+    if (payload === undefined) throw new Error(`outbox batch ${row.batchID} vanished while being sent`)
     let lastError: unknown
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       // Read the record on every attempt: an unshare in between must stop the replay, not resurrect the share.
@@ -229,8 +235,9 @@ export class OutboxSender {
       this.#store.outbox.recordAttempt(row.seq)
       const stub = overHttp ? undefined : await this.#link.stub()
       try {
-        if (stub === undefined) return await this.#postOverHttp(share, row)
-        return await withTimeout(stub.syncShare(share.id, share.secret, row.payload, row.batchID), this.#callTimeoutMs)
+        if (payload instanceof Uint8Array) return await this.#postOverHttp(share, row, payload)
+        if (stub === undefined) throw new Error("unreachable: a parsed payload goes over RPC")
+        return await withTimeout(stub.syncShare(share.id, share.secret, payload, row.batchID), this.#callTimeoutMs)
       } catch (error) {
         if (error instanceof CleartextRefusedError) throw error
         lastError = error
@@ -250,13 +257,13 @@ export class OutboxSender {
   }
 
   /** The batch through the streamed HTTP sync, to the share's own server (the record was checked to name it). */
-  #postOverHttp(share: ShareRow, row: OutboxRow): Promise<HttpSyncReply> {
+  #postOverHttp(share: ShareRow, row: OutboxHeader, payload: Uint8Array): Promise<HttpSyncReply> {
     return syncOverHttp({
       server: this.#server,
       shareID: share.id,
       secret: share.secret,
       batchID: row.batchID,
-      items: row.payload,
+      payload,
       bytes: row.bytes,
       timeoutMs: this.#callTimeoutMs,
       allowCleartext: this.#allowCleartext,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { encodedSize, LIMITS, type SyncData } from "@cloudsession/protocol"
+import { LIMITS, type SyncData } from "@cloudsession/protocol"
 import { SYNC_ENVELOPE_BYTES } from "../connection/http-sync.ts"
 import type { PackedBatch } from "../store/outbox-repo.ts"
 import { itemKey } from "./coalesce.ts"
@@ -61,9 +61,32 @@ export const newBatchID = (): string => `b_${randomUUID()}`
 
 export type Oversized = { item: SyncData; error: ItemTooLargeError }
 
+/** Bytes of one item as JSON in UTF-8. */
+export type SizeOf = (item: SyncData) => number
+
+/**
+ * The protocol's `encodedSize` (what the server checks), counted off the JSON text rather than by encoding it into
+ * a second copy: for a 60 MiB item that copy is 60 MiB more.
+ */
+export const itemSize: SizeOf = (item) => Buffer.byteLength(JSON.stringify(item), "utf8")
+
+/**
+ * `itemSize`, remembered per item: for partitioning and then packing the same items in one go, which would
+ * otherwise serialise each twice. Only for items that cannot change in between (one synchronous step).
+ */
+export function measuredOnce(): SizeOf {
+  const sizes = new WeakMap<SyncData, number>()
+  return (item) => {
+    const known = sizes.get(item)
+    if (known !== undefined) return known
+    const size = itemSize(item)
+    sizes.set(item, size)
+    return size
+  }
+}
+
 /** An item alone over the byte budget can never travel; the others must not wait for it. */
-function oversized(item: SyncData, budget: BatchBudget): ItemTooLargeError | undefined {
-  const size = encodedSize(item)
+function oversized(item: SyncData, size: number, budget: BatchBudget): ItemTooLargeError | undefined {
   const limit = Math.max(rpcLimit(budget), budget.maxStreamedItemBytes ?? 0)
   return size + 2 > limit ? new ItemTooLargeError(itemKey(item), size, limit) : undefined
 }
@@ -72,11 +95,12 @@ function oversized(item: SyncData, budget: BatchBudget): ItemTooLargeError | und
 export function partitionBySize(
   items: SyncData[],
   budget: BatchBudget = DEFAULT_BUDGET,
+  sizeOf: SizeOf = itemSize,
 ): { fitting: SyncData[]; tooLarge: Oversized[] } {
   const fitting: SyncData[] = []
   const tooLarge: Oversized[] = []
   for (const item of items) {
-    const error = oversized(item, budget)
+    const error = oversized(item, sizeOf(item), budget)
     if (error === undefined) fitting.push(item)
     else tooLarge.push({ item, error })
   }
@@ -88,13 +112,14 @@ export function packBatches(
   items: SyncData[],
   budget: BatchBudget = DEFAULT_BUDGET,
   makeID = newBatchID,
+  sizeOf: SizeOf = itemSize,
 ): PackedBatch[] {
   const batches: PackedBatch[] = []
   let current: PackedBatch = { batchID: makeID(), items: [], bytes: 2 }
   for (const item of items) {
-    const tooLarge = oversized(item, budget)
+    const size = sizeOf(item)
+    const tooLarge = oversized(item, size, budget)
     if (tooLarge !== undefined) throw tooLarge
-    const size = encodedSize(item)
     const separator = current.items.length > 0 ? 1 : 0
     // An item over the batch budget (but within the item limit) fills a batch of its own; over the RPC limit, that
     // batch goes over HTTP (`travelsOverHttp`).

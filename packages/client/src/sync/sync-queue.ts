@@ -1,7 +1,15 @@
 import type { SyncData } from "@cloudsession/protocol"
 import type { OutboxRepo } from "../store/outbox-repo.ts"
 import { Coalescer } from "./coalesce.ts"
-import { type BatchBudget, DEFAULT_BUDGET, packBatches, partitionBySize } from "./pack.ts"
+import {
+  type BatchBudget,
+  DEFAULT_BUDGET,
+  measuredOnce,
+  newBatchID,
+  packBatches,
+  partitionBySize,
+  type SizeOf,
+} from "./pack.ts"
 
 /** Where a queue puts its batches: the outbox (only its atomic enqueue is needed). */
 export type QueueOutbox = Pick<OutboxRepo, "enqueue">
@@ -79,11 +87,13 @@ export class SyncQueue {
     // The buffer knows the items it handed out, not their prepared copies.
     const originals = new Map(prepared.map((item, index) => [item, taken[index] ?? item]))
     const original = (item: SyncData) => originals.get(item) ?? item
-    const { fitting, tooLarge } = partitionBySize(prepared, this.#budget)
+    // Partitioned and packed in this one synchronous step: each item is serialised once to be measured.
+    const sizeOf = measuredOnce()
+    const { fitting, tooLarge } = partitionBySize(prepared, this.#budget, sizeOf)
     // Nothing could ever send these; dropping them now keeps them from holding back the rest forever.
     this.#pending.settle(tooLarge.map((rejected) => original(rejected.item)))
     try {
-      return this.#write(fitting, original)
+      return this.#write(fitting, original, sizeOf)
     } finally {
       for (const rejected of tooLarge) this.#onError(rejected.error)
     }
@@ -106,9 +116,9 @@ export class SyncQueue {
     return this.#closed
   }
 
-  #write(items: SyncData[], original: (item: SyncData) => SyncData): number {
+  #write(items: SyncData[], original: (item: SyncData) => SyncData, sizeOf: SizeOf): number {
     if (items.length === 0) return 0
-    const batches = packBatches(items, this.#budget)
+    const batches = packBatches(items, this.#budget, newBatchID, sizeOf)
     this.outbox.enqueue(this.sessionID, batches)
     this.#pending.settle(items.map(original))
     this.#onQueued(this.sessionID)
