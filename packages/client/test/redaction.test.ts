@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { connect } from "../src/connection/connection.ts"
 import { ShareClient } from "../src/share-client.ts"
 import { openStore } from "../src/store/store.ts"
-import type { RedactionEvent } from "../src/sync/redaction.ts"
+import { ItemRedactor, type RedactionEvent, WINDOWED_CHARS } from "../src/sync/redaction.ts"
 import { getSnapshot, removeTempDirs, runCli, stderrLines, tempDir, testServer, writeSessionFile } from "./helpers.ts"
 
 const { url: workerUrl, token } = testServer()
@@ -74,6 +74,49 @@ describe("the redaction rules (same code as the server's)", () => {
     expect(ruleNames()).not.toContain("filter-comments")
     const disabled = `// secretlint-disable\n${CORPUS_SECRETS[2]?.text}`
     expect(redactItems([partText(disabled)]).total).toBe(1)
+  })
+})
+
+describe("an item with more text than one redaction window", () => {
+  /** Numbered filler lines with every corpus secret's context pasted at spread places; and that text as redacted. */
+  function bigText(chars: number, secrets = CORPUS_SECRETS): { text: string; expected: string } {
+    const text: string[] = []
+    const expected: string[] = []
+    let length = 0
+    for (let line = 0; length < chars; line++) {
+      const filler = `line ${line} of a long tool output that mentions no secret at all\n`
+      text.push(filler)
+      expected.push(filler)
+      length += filler.length
+      const entry = line % 997 === 500 ? secrets[Math.floor(line / 997) % secrets.length] : undefined
+      if (entry === undefined) continue
+      text.push(`${entry.text}\n`)
+      expected.push(`${entry.text.replace(entry.secret, marker(entry.rule))}\n`)
+    }
+    return { text: text.join(""), expected: expected.join("") }
+  }
+
+  it("is redacted window by window as the whole-text scan redacts it, with the same counts, ids and order", () => {
+    const { text, expected } = bigText(3 * WINDOWED_CHARS)
+    const github = CORPUS_SECRETS.find((entry) => entry.rule === "github")?.secret ?? ""
+    const small = partText(`token ${github}`, 1)
+    const big = partText(text, 2)
+    const events: RedactionEvent[] = []
+    const redacted = new ItemRedactor({ onRedacted: (event) => events.push(event) }).apply("ses_corpus", [small, big])
+    const whole = redactItems([small, big])
+    expect(textOf(redacted[1])).toBe(expected)
+    expect(redacted).toEqual(whole.items)
+    expect(redacted[1]?.type === "part" ? redacted[1].data.id : undefined).toBe("prt_00000002")
+    expect(events).toEqual([{ sessionID: "ses_corpus", counts: whole.counts, total: whole.total }])
+    expectNoSecret(JSON.stringify(redacted))
+  })
+
+  it("without a secret comes back as the very same item", () => {
+    const clean = partText(bigText(2 * WINDOWED_CHARS, []).text)
+    const events: RedactionEvent[] = []
+    const redacted = new ItemRedactor({ onRedacted: (event) => events.push(event) }).apply("ses_corpus", [clean])
+    expect(redacted[0]).toBe(clean)
+    expect(events).toEqual([])
   })
 })
 
