@@ -19,8 +19,8 @@ import {
 import {
   type BatchBudget,
   DEFAULT_BUDGET,
+  ItemSizes,
   type ItemTooLargeError,
-  measuredOnce,
   newBatchID,
   packBatches,
   partitionBySize,
@@ -151,11 +151,11 @@ export class ShareClient {
    * that could never be sent is set apart rather than holding back the rest.
    */
   #pack(sessionID: string, items: SyncData[]): { batches: PackedBatch[]; tooLarge: ItemTooLargeError[] } {
-    const sizeOf = measuredOnce()
+    const sizes = new ItemSizes()
     const redacted = this.#redactor.apply(sessionID, coalesce(items))
-    const { fitting, tooLarge } = partitionBySize(redacted, this.#budget, sizeOf)
+    const { fitting, tooLarge } = partitionBySize(redacted, this.#budget, sizes)
     return {
-      batches: packBatches(fitting, this.#budget, newBatchID, sizeOf),
+      batches: packBatches(fitting, this.#budget, newBatchID, sizes),
       tooLarge: tooLarge.map((each) => each.error),
     }
   }

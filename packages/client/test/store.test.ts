@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { makeSession, makeSessionItems } from "@cloudsession/protocol/fixtures"
+import { makeSession, makeSessionItems, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { importLegacyJson } from "../src/store/legacy-json.ts"
-import { packBatches } from "../src/sync/pack.ts"
+import { ItemSizes, packBatches } from "../src/sync/pack.ts"
 import {
   closeTestStore,
   closeTestStores,
@@ -151,6 +151,31 @@ describe("local share store (real SQLite file)", () => {
     opened.outbox.acknowledge(first?.seq ?? -1)
     expect(opened.outbox.next("ses_o")?.batchID).toBe(batches[1]?.batchID)
     expect(opened.outbox.sessionsWithPending()).toEqual(["ses_o", "ses_other"])
+  })
+
+  it("stores a big item's batch from the JSON packing made, and gives it back parsed, as stored bytes, or headless", async () => {
+    const opened = await store()
+    // Over 1 MiB of JSON, with characters JSON escapes and some outside ASCII: alone in its batch.
+    const text = 'line "quoted" \\ tab\t é 漢字 🎉\n'.repeat(40_000)
+    const item = { type: "part" as const, data: makeTextPart("ses_big", "msg_00000001", 1, text) }
+    const small = { type: "session" as const, data: makeSession("ses_big") }
+    const sizes = new ItemSizes()
+    const batches = packBatches([small, item], undefined, undefined, sizes)
+    expect(batches.map((batch) => batch.items.length)).toEqual([1, 1])
+    expect(batches[0]?.json).toBeUndefined()
+    expect(batches[1]?.json).toBe(JSON.stringify([item]))
+    expect(sizes.size(item)).toBe(new TextEncoder().encode(JSON.stringify(item)).byteLength)
+    expect(batches[1]?.bytes).toBe(sizes.size(item) + 2)
+    const [, queued] = opened.outbox.enqueue("ses_big", batches)
+    const seq = queued?.seq ?? -1
+    expect(opened.outbox.payload(seq)).toEqual([item])
+    expect(Buffer.from(opened.outbox.payloadText(seq) ?? []).toString("utf8")).toBe(JSON.stringify([item]))
+    const header = opened.outbox.nextHeader("ses_big")
+    expect(header?.batchID).toBe(batches[0]?.batchID)
+    expect(header !== undefined && "payload" in header).toBe(false)
+    opened.outbox.acknowledge(seq)
+    expect(opened.outbox.payload(seq)).toBeUndefined()
+    expect(opened.outbox.payloadText(seq)).toBeUndefined()
   })
 
   it("upgrades an old OpenCode session_share table in place and keeps its secrets", async () => {

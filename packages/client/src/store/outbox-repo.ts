@@ -23,6 +23,8 @@ export type PackedBatch = {
   batchID: string
   items: OutboxRow["payload"]
   bytes: number
+  /** `JSON.stringify(items)`, when packing made it already (a big item's): stored as it is, not made again. */
+  json?: string
 }
 
 /** Persistence of pending batches, oldest first (`seq` is the order they must reach the server in). */
@@ -42,7 +44,7 @@ export class OutboxRepo {
           .values({
             sessionID,
             batchID: batch.batchID,
-            payload: batch.items,
+            payload: batch.json === undefined ? batch.items : sql`${batch.json}`,
             itemCount: batch.items.length,
             bytes: batch.bytes,
           })

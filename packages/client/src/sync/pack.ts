@@ -61,27 +61,34 @@ export const newBatchID = (): string => `b_${randomUUID()}`
 
 export type Oversized = { item: SyncData; error: ItemTooLargeError }
 
-/** Bytes of one item as JSON in UTF-8. */
-export type SizeOf = (item: SyncData) => number
+/** Items this big are alone in their batch (over the default batch budget): their JSON is kept for the outbox. */
+const KEEP_JSON_BYTES = 1024 * 1024
 
 /**
- * The protocol's `encodedSize` (what the server checks), counted off the JSON text rather than by encoding it into
- * a second copy: for a 60 MiB item that copy is 60 MiB more.
+ * Each item's encoded size, measured once: the protocol's `encodedSize` (what the server checks), counted off the
+ * JSON text rather than by encoding it into a second copy. Partitioning and then packing the same items share one
+ * (only for items that cannot change in between: one synchronous step). A big item's JSON, as the array of it alone,
+ * is kept, so the outbox stores that text instead of serialising the item once more: for a 60 MiB item each copy
+ * is 60 MiB more in the user's process.
  */
-export const itemSize: SizeOf = (item) => Buffer.byteLength(JSON.stringify(item), "utf8")
+export class ItemSizes {
+  readonly #sizes = new WeakMap<SyncData, number>()
+  readonly #json = new WeakMap<SyncData, string>()
 
-/**
- * `itemSize`, remembered per item: for partitioning and then packing the same items in one go, which would
- * otherwise serialise each twice. Only for items that cannot change in between (one synchronous step).
- */
-export function measuredOnce(): SizeOf {
-  const sizes = new WeakMap<SyncData, number>()
-  return (item) => {
-    const known = sizes.get(item)
+  size(item: SyncData): number {
+    const known = this.#sizes.get(item)
     if (known !== undefined) return known
-    const size = itemSize(item)
-    sizes.set(item, size)
+    const json = JSON.stringify([item])
+    // Less the array's brackets: the size of the item alone.
+    const size = Buffer.byteLength(json, "utf8") - 2
+    this.#sizes.set(item, size)
+    if (size >= KEEP_JSON_BYTES) this.#json.set(item, json)
     return size
+  }
+
+  /** `JSON.stringify([item])`, if `size` kept it. */
+  aloneJson(item: SyncData): string | undefined {
+    return this.#json.get(item)
   }
 }
 
@@ -95,12 +102,12 @@ function oversized(item: SyncData, size: number, budget: BatchBudget): ItemTooLa
 export function partitionBySize(
   items: SyncData[],
   budget: BatchBudget = DEFAULT_BUDGET,
-  sizeOf: SizeOf = itemSize,
+  sizes: ItemSizes = new ItemSizes(),
 ): { fitting: SyncData[]; tooLarge: Oversized[] } {
   const fitting: SyncData[] = []
   const tooLarge: Oversized[] = []
   for (const item of items) {
-    const error = oversized(item, sizeOf(item), budget)
+    const error = oversized(item, sizes.size(item), budget)
     if (error === undefined) fitting.push(item)
     else tooLarge.push({ item, error })
   }
@@ -112,12 +119,12 @@ export function packBatches(
   items: SyncData[],
   budget: BatchBudget = DEFAULT_BUDGET,
   makeID = newBatchID,
-  sizeOf: SizeOf = itemSize,
+  sizes: ItemSizes = new ItemSizes(),
 ): PackedBatch[] {
   const batches: PackedBatch[] = []
   let current: PackedBatch = { batchID: makeID(), items: [], bytes: 2 }
   for (const item of items) {
-    const size = sizeOf(item)
+    const size = sizes.size(item)
     const tooLarge = oversized(item, size, budget)
     if (tooLarge !== undefined) throw tooLarge
     const separator = current.items.length > 0 ? 1 : 0
@@ -125,12 +132,19 @@ export function packBatches(
     // batch goes over HTTP (`travelsOverHttp`).
     const fits = current.items.length < budget.maxItems && current.bytes + separator + size <= budget.maxBytes
     if (!fits && current.items.length > 0) {
-      batches.push(current)
+      batches.push(withJson(current, sizes))
       current = { batchID: makeID(), items: [], bytes: 2 }
     }
     current.bytes += (current.items.length > 0 ? 1 : 0) + size
     current.items.push(item)
   }
-  if (current.items.length > 0) batches.push(current)
+  if (current.items.length > 0) batches.push(withJson(current, sizes))
   return batches
+}
+
+/** A batch of one big item carries that item's JSON array, ready to store. */
+function withJson(batch: PackedBatch, sizes: ItemSizes): PackedBatch {
+  const [only] = batch.items
+  const json = batch.items.length === 1 && only !== undefined ? sizes.aloneJson(only) : undefined
+  return json === undefined ? batch : { ...batch, json }
 }

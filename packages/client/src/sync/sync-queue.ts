@@ -1,15 +1,7 @@
 import type { SyncData } from "@cloudsession/protocol"
 import type { OutboxRepo } from "../store/outbox-repo.ts"
 import { Coalescer } from "./coalesce.ts"
-import {
-  type BatchBudget,
-  DEFAULT_BUDGET,
-  measuredOnce,
-  newBatchID,
-  packBatches,
-  partitionBySize,
-  type SizeOf,
-} from "./pack.ts"
+import { type BatchBudget, DEFAULT_BUDGET, ItemSizes, newBatchID, packBatches, partitionBySize } from "./pack.ts"
 
 /** Where a queue puts its batches: the outbox (only its atomic enqueue is needed). */
 export type QueueOutbox = Pick<OutboxRepo, "enqueue">
@@ -88,12 +80,12 @@ export class SyncQueue {
     const originals = new Map(prepared.map((item, index) => [item, taken[index] ?? item]))
     const original = (item: SyncData) => originals.get(item) ?? item
     // Partitioned and packed in this one synchronous step: each item is serialised once to be measured.
-    const sizeOf = measuredOnce()
-    const { fitting, tooLarge } = partitionBySize(prepared, this.#budget, sizeOf)
+    const sizes = new ItemSizes()
+    const { fitting, tooLarge } = partitionBySize(prepared, this.#budget, sizes)
     // Nothing could ever send these; dropping them now keeps them from holding back the rest forever.
     this.#pending.settle(tooLarge.map((rejected) => original(rejected.item)))
     try {
-      return this.#write(fitting, original, sizeOf)
+      return this.#write(fitting, original, sizes)
     } finally {
       for (const rejected of tooLarge) this.#onError(rejected.error)
     }
@@ -116,9 +108,9 @@ export class SyncQueue {
     return this.#closed
   }
 
-  #write(items: SyncData[], original: (item: SyncData) => SyncData, sizeOf: SizeOf): number {
+  #write(items: SyncData[], original: (item: SyncData) => SyncData, sizes: ItemSizes): number {
     if (items.length === 0) return 0
-    const batches = packBatches(items, this.#budget, newBatchID, sizeOf)
+    const batches = packBatches(items, this.#budget, newBatchID, sizes)
     this.outbox.enqueue(this.sessionID, batches)
     this.#pending.settle(items.map(original))
     this.#onQueued(this.sessionID)
