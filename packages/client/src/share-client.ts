@@ -152,7 +152,7 @@ export class ShareClient {
    */
   #pack(sessionID: string, items: SyncData[]): { batches: PackedBatch[]; tooLarge: ItemTooLargeError[] } {
     const sizes = new ItemSizes()
-    const redacted = this.#redactor.apply(sessionID, coalesce(items))
+    const redacted = this.#redactor.apply(sessionID, coalesce(items), sizes)
     const { fitting, tooLarge } = partitionBySize(redacted, this.#budget, sizes)
     return {
       batches: packBatches(fitting, this.#budget, newBatchID, sizes),
@@ -171,7 +171,7 @@ export class ShareClient {
     const queue: SyncQueue = new SyncQueue(this.#store.outbox, sessionID, {
       ...options,
       budget: this.#budget,
-      prepare: (id, pending) => this.#redactor.apply(id, pending),
+      prepare: (id, pending, sizes) => this.#redactor.apply(id, pending, sizes),
       onQueued: (id) => void this.#sender.drain(id).catch((error: unknown) => options.onError?.(error)),
       onClose: () => this.#queues.delete(queue),
     })

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { connect } from "../src/connection/connection.ts"
 import { ShareClient } from "../src/share-client.ts"
 import { openStore } from "../src/store/store.ts"
+import { ItemSizes } from "../src/sync/pack.ts"
 import { ItemRedactor, type RedactionEvent, WINDOWED_CHARS } from "../src/sync/redaction.ts"
 import { getSnapshot, removeTempDirs, runCli, stderrLines, tempDir, testServer, writeSessionFile } from "./helpers.ts"
 
@@ -102,8 +103,12 @@ describe("an item with more text than one redaction window", () => {
     const small = partText(`token ${github}`, 1)
     const big = partText(text, 2)
     const events: RedactionEvent[] = []
-    const redacted = new ItemRedactor({ onRedacted: (event) => events.push(event) }).apply("ses_corpus", [small, big])
+    const sizes = new ItemSizes()
+    const redactor = new ItemRedactor({ onRedacted: (event) => events.push(event) })
+    const redacted = redactor.apply("ses_corpus", [small, big], sizes)
     const whole = redactItems([small, big])
+    // Its JSON, made by the redaction, is what packing measures and the outbox stores.
+    expect(sizes.aloneJson(redacted[1] ?? small)).toBe(JSON.stringify([redacted[1]]))
     expect(textOf(redacted[1])).toBe(expected)
     expect(redacted).toEqual(whole.items)
     expect(redacted[1]?.type === "part" ? redacted[1].data.id : undefined).toBe("prt_00000002")
@@ -114,8 +119,10 @@ describe("an item with more text than one redaction window", () => {
   it("without a secret comes back as the very same item", () => {
     const clean = partText(bigText(2 * WINDOWED_CHARS, []).text)
     const events: RedactionEvent[] = []
-    const redacted = new ItemRedactor({ onRedacted: (event) => events.push(event) }).apply("ses_corpus", [clean])
+    const sizes = new ItemSizes()
+    const redacted = new ItemRedactor({ onRedacted: (event) => events.push(event) }).apply("ses_corpus", [clean], sizes)
     expect(redacted[0]).toBe(clean)
+    expect(sizes.aloneJson(clean)).toBe(JSON.stringify([clean]))
     expect(events).toEqual([])
   })
 })

@@ -86,6 +86,16 @@ export class ItemSizes {
     return size
   }
 
+  /**
+   * What `size` would measure, from JSON already made (the windowed redaction's output): `aloneJson` must be
+   * `JSON.stringify([item])`.
+   */
+  remember(item: SyncData, aloneJson: string): void {
+    const size = Buffer.byteLength(aloneJson, "utf8") - 2
+    this.#sizes.set(item, size)
+    if (size >= KEEP_JSON_BYTES) this.#json.set(item, aloneJson)
+  }
+
   /** `JSON.stringify([item])`, if `size` kept it. */
   aloneJson(item: SyncData): string | undefined {
     return this.#json.get(item)

@@ -1,5 +1,6 @@
 import type { SyncData } from "@cloudsession/protocol"
 import { type RedactionCounts, redactItems, StreamRedactor } from "@cloudsession/protocol/redaction"
+import type { ItemSizes } from "./pack.ts"
 
 /** Secrets replaced in one session's items on their way into the outbox: counts per rule, never the values. */
 export type RedactionEvent = { sessionID: string; counts: RedactionCounts; total: number }
@@ -67,17 +68,38 @@ function feed(value: unknown, key: string, redactor: StreamRedactor, out: string
   redactor.raw(JSON.stringify(value) ?? "null")
 }
 
-/** One big item redacted window by window: its data's JSON goes through `StreamRedactor` and is parsed back. */
-function redactWindowed(item: SyncData): { item: SyncData; counts: RedactionCounts; total: number } {
+/**
+ * One big item redacted window by window: its data's JSON goes through `StreamRedactor`. What comes out, made the
+ * JSON array of the item alone, is both parsed back (the redacted item) and handed to `sizes`, so packing and the
+ * outbox store that text rather than serialise the item again.
+ */
+function redactWindowed(
+  item: SyncData,
+  sizes: ItemSizes | undefined,
+): { item: SyncData; counts: RedactionCounts; total: number } {
   const redactor = new StreamRedactor()
   const out: string[] = []
-  feed(item.data, "", redactor, out)
+  redactor.raw("[{")
+  let first = true
+  for (const [name, value] of Object.entries(item)) {
+    if (value === undefined || typeof value === "function") continue
+    redactor.raw(`${first ? "" : ","}${JSON.stringify(name)}:`)
+    first = false
+    // Only the data is redacted, as `redactItem` does (the rest, the type, goes out as it is).
+    if (name === "data") feed(value, "", redactor, out)
+    else redactor.raw(JSON.stringify(value))
+  }
+  redactor.raw("}]")
   out.push(redactor.finish())
   const counts = redactor.counts
   const total = Object.values(counts).reduce((sum, count) => sum + count, 0)
-  if (total === 0) return { item, counts, total }
+  const json = out.join("")
+  out.length = 0
   // The schema's shape is kept: only string values changed, and ids are never touched.
-  return { item: { ...item, data: JSON.parse(out.join("")) } as SyncData, counts, total }
+  const redacted = total === 0 ? item : (JSON.parse(json) as SyncData[])[0]
+  if (redacted === undefined) throw new Error("the windowed redaction lost its item")
+  sizes?.remember(redacted, json)
+  return { item: redacted, counts, total }
 }
 
 /**
@@ -97,8 +119,11 @@ export class ItemRedactor {
     return this.#enabled
   }
 
-  /** The items with secrets replaced, in the same order and number (an item without one is the same object). */
-  apply(sessionID: string, items: SyncData[]): SyncData[] {
+  /**
+   * The items with secrets replaced, in the same order and number (an item without one is the same object).
+   * `sizes`: the packing that follows, told the JSON of big items redacted in windows.
+   */
+  apply(sessionID: string, items: SyncData[], sizes?: ItemSizes): SyncData[] {
     if (!this.#enabled || items.length === 0) return items
     const big = items.map((item) => stringChars(item.data, WINDOWED_CHARS) > WINDOWED_CHARS)
     const small = redactItems(items.filter((_, index) => big[index] !== true))
@@ -107,7 +132,7 @@ export class ItemRedactor {
     let next = 0
     const result = items.map((item, index) => {
       if (big[index] !== true) return small.items[next++] ?? item
-      const windowed = redactWindowed(item)
+      const windowed = redactWindowed(item, sizes)
       for (const [rule, count] of Object.entries(windowed.counts)) counts[rule] = (counts[rule] ?? 0) + count
       total += windowed.total
       return windowed.item

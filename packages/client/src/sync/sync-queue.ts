@@ -22,9 +22,10 @@ export type SyncQueueOptions = {
   onClose?: () => void
   /**
    * Applied to what is pending right before it is packed (the client's redaction); must keep the items' order and
-   * number. Runs on the coalesced latest versions only, so a streaming part is scanned once per flush.
+   * number. Runs on the coalesced latest versions only, so a streaming part is scanned once per flush. `sizes` is
+   * the packing's, for JSON the step already made.
    */
-  prepare?: (sessionID: string, items: SyncData[]) => SyncData[]
+  prepare?: (sessionID: string, items: SyncData[], sizes: ItemSizes) => SyncData[]
 }
 
 /**
@@ -40,7 +41,7 @@ export class SyncQueue {
   readonly #onQueued: (sessionID: string) => void
   readonly #onError: (error: unknown) => void
   readonly #onClose: () => void
-  readonly #prepare: (sessionID: string, items: SyncData[]) => SyncData[]
+  readonly #prepare: (sessionID: string, items: SyncData[], sizes: ItemSizes) => SyncData[]
   #timer: ReturnType<typeof setTimeout> | undefined
   #closed = false
 
@@ -75,12 +76,12 @@ export class SyncQueue {
   flush(): number {
     this.#cancelTimer()
     const taken = this.#pending.items()
-    const prepared = this.#prepare(this.sessionID, taken)
+    // Prepared, partitioned and packed in this one synchronous step: each item is serialised once to be measured.
+    const sizes = new ItemSizes()
+    const prepared = this.#prepare(this.sessionID, taken, sizes)
     // The buffer knows the items it handed out, not their prepared copies.
     const originals = new Map(prepared.map((item, index) => [item, taken[index] ?? item]))
     const original = (item: SyncData) => originals.get(item) ?? item
-    // Partitioned and packed in this one synchronous step: each item is serialised once to be measured.
-    const sizes = new ItemSizes()
     const { fitting, tooLarge } = partitionBySize(prepared, this.#budget, sizes)
     // Nothing could ever send these; dropping them now keeps them from holding back the rest forever.
     this.#pending.settle(tooLarge.map((rejected) => original(rejected.item)))
