@@ -91,6 +91,8 @@ describe("items of any size up to the body limit", () => {
     expect(partPage.length).toBeLessThan(2 * MIB)
     const markdown = await (await api(`/share/${share.id}.md`)).text()
     expect(markdown).toContain("view-start")
+    expect(markdown).not.toContain("view-end")
+    expect(markdown).toContain(`/api/share/${share.id}/part/${huge.id}`)
     expect(markdown.length).toBeLessThan(2 * MIB)
   })
 

@@ -393,7 +393,7 @@ export class ShareObject extends DurableObject<Env> {
   async readTranscript(input: { shareID: string; cursor: TranscriptCursor }): Promise<Outcome<TranscriptPage>> {
     const header = await this.load(input.shareID)
     if (header === undefined) return this.missing()
-    return success(await this.transcript.page(input.cursor))
+    return success(await this.transcript.page(input.shareID, input.cursor))
   }
 
   /**

@@ -43,14 +43,14 @@ export class TranscriptPages {
     this.bucket = bucket
   }
 
-  async page(from: TranscriptCursor): Promise<TranscriptPage> {
+  async page(shareID: string, from: TranscriptCursor): Promise<TranscriptPage> {
     // Each step's text encoded as it comes, not joined first: joining would copy a page of large parts once more.
     const encoder = new TextEncoder()
     const chunks: Uint8Array[] = []
     let chars = 0
     let cursor = from
     while (chars < TRANSCRIPT_PAGE_CHARS) {
-      const step = await this.step(cursor)
+      const step = await this.step(shareID, cursor)
       if (step === undefined) return { chunks }
       if (step.text !== "") chunks.push(encoder.encode(step.text))
       chars += step.text.length
@@ -59,18 +59,18 @@ export class TranscriptPages {
     return { chunks, next: cursor }
   }
 
-  private async step(cursor: TranscriptCursor): Promise<Step> {
+  private async step(shareID: string, cursor: TranscriptCursor): Promise<Step> {
     const part = this.partAfter(cursor.part)
     const written = (row: PartRow) => ({ ...cursor, part: [row.message_id, row.id] })
     if (cursor.section === "message") {
       if (part?.message_id !== cursor.message) return { text: "\n\n", cursor: { ...cursor, section: "none" } }
-      return { text: partPiece(await this.parsed<Part>(part)), cursor: written(part) }
+      return { text: await this.partText(shareID, part), cursor: written(part) }
     }
     const message = this.messageAfter(cursor.message)
     const orphan = part !== undefined && (message === undefined || part.message_id < message.id)
     if (cursor.section === "orphans") {
       if (!orphan) return { text: "\n\n", cursor: { ...cursor, section: "none" } }
-      return { text: partPiece(await this.parsed<Part>(part)), cursor: written(part) }
+      return { text: await this.partText(shareID, part), cursor: written(part) }
     }
     if (orphan) return { text: messageMarkdown(undefined, []), cursor: { ...cursor, section: "orphans" } }
     if (message === undefined) return undefined
@@ -89,6 +89,14 @@ export class TranscriptPages {
 
   private messageAfter(id: string): MessageRow | undefined {
     return this.sql.first<MessageRow>("SELECT id, data, blob FROM message WHERE id > ? ORDER BY id LIMIT 1", id)
+  }
+
+  /** A part's piece of its section; a part shown by its preview says so, and where all of it is. */
+  private async partText(shareID: string, row: PartRow): Promise<string> {
+    const text = partPiece(await this.parsed<Part>(row))
+    if (row.blob === null || previewKeyOf(row.blob) === undefined) return text
+    const path = `/api/share/${encodeURIComponent(shareID)}/part/${encodeURIComponent(row.id)}`
+    return `${text}\n\n_(This part is too big to show whole: its long texts are cut off here. All of it: \`${path}\`.)_`
   }
 
   /** A row parsed; one that streamed to R2 by its preview (long strings clipped), which an object can hold. */
