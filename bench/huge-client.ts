@@ -29,8 +29,21 @@ async function run() {
   const realFetch = globalThis.fetch
   globalThis.fetch = (input, init) => {
     const target = input instanceof Request ? input.url : String(input)
-    if (target.endsWith("/sync")) httpSyncs.push({ bytes: typeof init?.body === "string" ? init.body.length : 0 })
-    return realFetch(input, init)
+    if (!target.endsWith("/sync")) return realFetch(input, init)
+    const sync = { bytes: typeof init?.body === "string" ? Buffer.byteLength(init.body) : 0 }
+    httpSyncs.push(sync)
+    const body = init?.body
+    if (!(body instanceof ReadableStream)) return realFetch(input, init)
+    // A streamed body (the client sends the stored row as it is) is counted as it goes out.
+    const counted = body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          sync.bytes += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+      }),
+    )
+    return realFetch(input, { ...init, body: counted, duplex: "half" } as RequestInit)
   }
   const store = await openStore(required("BENCH_STORE"))
   const connection = await connect({ url, token: required("BENCH_TOKEN") })
