@@ -1,3 +1,4 @@
+import type { SyncData } from "@cloudsession/protocol"
 import type { HttpApi } from "../http.ts"
 import { round } from "../stats.ts"
 import { measureWorkerd } from "../workerd-memory.ts"
@@ -38,6 +39,17 @@ export async function postOne(api: HttpApi, workerPid: number, sizeMiB: number, 
   const sessionID = `ses_bench_body_${run}_${Date.now()}`
   const items = sessionItems(sessionID, parts, bigItems)
   const share = await api.create(sessionID)
+  const figures = await postFigures(api, workerPid, share, items)
+  return { ...figures, stored: await api.partCount(share.id) }
+}
+
+/** Upstream's one POST of `items` into `share`, with workerd's memory while it runs: what every body's row has. */
+export async function postFigures(
+  api: HttpApi,
+  workerPid: number,
+  share: { id: string; secret: string },
+  items: SyncData[],
+): Promise<Omit<Row, "stored" | "peakAboveStartMiB">> {
   const body = JSON.stringify({ secret: share.secret, data: items })
   const measured = await measureWorkerd(workerPid, () => api.syncText(share.id, body))
   const bodyMiB = body.length / MIB
@@ -50,7 +62,6 @@ export async function postOne(api: HttpApi, workerPid: number, sizeMiB: number, 
     idleMiB: measured.idleMiB,
     peakAboveIdleMiB: measured.peakAboveIdleMiB,
     peakPerBodyMiB: round(measured.peakAboveIdleMiB / bodyMiB),
-    stored: await api.partCount(share.id),
     refused: measured.value.refused.length,
   }
 }

@@ -9,7 +9,7 @@ import { HttpApi } from "../http.ts"
 import { hugePartItems, hugeText, MIB } from "../huge-text.ts"
 import { round } from "../stats.ts"
 import { measureWorkerd } from "../workerd-memory.ts"
-import { type Row as ManyRow, postOne } from "./body-memory.ts"
+import { type Row as ManyRow, postFigures, postOne } from "./body-memory.ts"
 
 /** Text part sizes, MiB; the diff and the client row use `ONE_SIZE_MIB`. */
 const PART_SIZES_MIB = [10, 30, 60, 90]
@@ -29,8 +29,8 @@ type ReadBack = {
   readPeakAboveIdleMiB: number
 }
 
-/** Scenario 11's row (the POST's figures) less what only a many-items body has, with the read back. */
-type HugeRow = Omit<ManyRow, "stored" | "peakAboveStartMiB"> & ReadBack
+/** The POST's figures (`postFigures`), with the read back. */
+type HugeRow = Awaited<ReturnType<typeof postFigures>> & ReadBack
 
 /** The read route's JSON, timed, with workerd's memory while it is served; `text` takes the huge string out of it. */
 async function readBack(
@@ -57,23 +57,7 @@ async function readBack(
 /** Upstream's POST of `items` (one of them huge) into a new share, with workerd's memory while it runs. */
 async function postHuge(worker: Worker, sessionID: string, items: SyncData[]) {
   const share = await worker.api.create(sessionID)
-  const body = JSON.stringify({ secret: share.secret, data: items })
-  const measured = await measureWorkerd(worker.pid, () => worker.api.syncText(share.id, body))
-  const bodyMiB = body.length / MIB
-  const seconds = measured.ms / 1000
-  return {
-    shareID: share.id,
-    figures: {
-      bodyMiB: round(bodyMiB, 1),
-      items: items.length,
-      seconds: round(seconds),
-      MiBps: round(bodyMiB / seconds, 1),
-      idleMiB: measured.idleMiB,
-      peakAboveIdleMiB: measured.peakAboveIdleMiB,
-      peakPerBodyMiB: round(measured.peakAboveIdleMiB / bodyMiB),
-      refused: measured.value.refused.length,
-    },
-  }
+  return { shareID: share.id, figures: await postFigures(worker.api, worker.pid, share, items) }
 }
 
 async function onePart(worker: Worker, sizeMiB: number): Promise<HugeRow> {
