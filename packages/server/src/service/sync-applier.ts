@@ -212,18 +212,22 @@ export class SyncApplier {
     // Items held for redaction come first: rows are written in body order.
     await this.#redactHeld()
     const shown = this.#options.redact ? redactItem(item).item : item
-    const previewKey = previewKeyOf(row.key) ?? `${row.key}.preview`
-    await this.#bucket.put(previewKey, JSON.stringify(shown.data), {
-      httpMetadata: { contentType: "application/json" },
-    })
-    this.#spilled.push(row.key)
-    const data: RowData = { blob: row.key, chars: row.chars }
+    const data = await this.#keepSpilled(row, shown.data)
     if (shown.type === "message") return this.#queue([{ table: "message", key: shown.data.id, data }], row.key.length)
     if (shown.type !== "part") return
     // Its own budget: a part no reader may hold must have its HTML now.
     const html = renderPart(shown.data, renderBudget("write"))
     const write: RowWrite = { table: "part", key: shown.data.id, messageID: shown.data.messageID, data }
     await this.#queue([html === undefined ? write : { ...write, html }], row.key.length + (html?.length ?? 0))
+  }
+
+  /** A spilled row's data, with its preview stored beside it (where the views read it) and its key tracked. */
+  async #keepSpilled(row: SpilledRow, preview: unknown): Promise<RowData> {
+    const previewKey = previewKeyOf(row.key)
+    if (previewKey === undefined) throw new Error(`not the key of a spilled row: ${row.key}`)
+    await this.#bucket.put(previewKey, JSON.stringify(preview), { httpMetadata: { contentType: "application/json" } })
+    this.#spilled.push(row.key)
+    return { blob: row.key, chars: row.chars }
   }
 
   /** One file of a session diff whose files come one by one (see ItemReader). */
@@ -233,11 +237,8 @@ export class SyncApplier {
     if (entry.kind === "held") return collector.addText(entry.text)
     const row = await complete()
     const placed = await collector.addSpilled(JSON.parse(entry.preview), async (diff) => {
-      const previewKey = previewKeyOf(row.key) ?? `${row.key}.preview`
-      await this.#bucket.put(previewKey, JSON.stringify(diff), { httpMetadata: { contentType: "application/json" } })
-      this.#spilled.push(row.key)
+      const data = await this.#keepSpilled(row, diff)
       const html = renderDiff(diff, renderBudget("write"))
-      const data: RowData = { blob: row.key, chars: row.chars }
       return html === undefined ? { key: diffKey(diff), data } : { key: diffKey(diff), data, html }
     })
     if (!placed) await this.#forget([row.key])
