@@ -54,18 +54,23 @@ function feed(value: unknown, key: string, redactor: StreamRedactor, out: string
     return
   }
   if (typeof value === "object" && value !== null) {
-    redactor.raw("{")
-    let first = true
-    for (const [name, entry] of Object.entries(value)) {
-      if (entry === undefined || typeof entry === "function") continue
-      redactor.raw(`${first ? "" : ","}${JSON.stringify(name)}:`)
-      first = false
-      feed(entry, name, redactor, out)
-    }
-    redactor.raw("}")
+    feedObject(value, redactor, (name, entry) => feed(entry, name, redactor, out))
     return
   }
   redactor.raw(JSON.stringify(value) ?? "null")
+}
+
+/** An object's members as `JSON.stringify` writes them (undefined and functions left out), each through `member`. */
+function feedObject(value: object, redactor: StreamRedactor, member: (name: string, entry: unknown) => void): void {
+  redactor.raw("{")
+  let first = true
+  for (const [name, entry] of Object.entries(value)) {
+    if (entry === undefined || typeof entry === "function") continue
+    redactor.raw(`${first ? "" : ","}${JSON.stringify(name)}:`)
+    first = false
+    member(name, entry)
+  }
+  redactor.raw("}")
 }
 
 /**
@@ -79,17 +84,12 @@ function redactWindowed(
 ): { item: SyncData; counts: RedactionCounts; total: number } {
   const redactor = new StreamRedactor()
   const out: string[] = []
-  redactor.raw("[{")
-  let first = true
-  for (const [name, value] of Object.entries(item)) {
-    if (value === undefined || typeof value === "function") continue
-    redactor.raw(`${first ? "" : ","}${JSON.stringify(name)}:`)
-    first = false
-    // Only the data is redacted, as `redactItem` does (the rest, the type, goes out as it is).
-    if (name === "data") feed(value, "", redactor, out)
-    else redactor.raw(JSON.stringify(value))
-  }
-  redactor.raw("}]")
+  redactor.raw("[")
+  // Only the data is redacted, as `redactItem` does (the rest, the type, goes out as it is).
+  feedObject(item, redactor, (name, value) =>
+    name === "data" ? feed(value, "", redactor, out) : redactor.raw(JSON.stringify(value)),
+  )
+  redactor.raw("]")
   out.push(redactor.finish())
   const counts = redactor.counts
   const total = Object.values(counts).reduce((sum, count) => sum + count, 0)
