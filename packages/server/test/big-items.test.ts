@@ -4,7 +4,7 @@ import { makeMessage, makeTextPart } from "@cloudsession/protocol/fixtures"
 import { marker } from "@cloudsession/protocol/redaction"
 import { CORPUS_SECRETS } from "@cloudsession/protocol/redaction-corpus"
 import { describe, expect, it } from "vitest"
-import { api, chunkedBody, createShare, getShare, uniqueSessionID } from "./helpers.ts"
+import { api, chunkedBody, createShare, errorOf, getShare, uniqueSessionID } from "./helpers.ts"
 
 const MIB = 1024 * 1024
 
@@ -63,6 +63,12 @@ describe("items of any size up to the body limit", () => {
     const whole = await api(`/api/share/${share.id}/part/${huge.id}`)
     expect(whole.status).toBe(200)
     expect(await whole.text()).toBe(JSON.stringify(huge))
+    // The part route refuses what it cannot name: an unknown part or share (404), an id no part can have (400).
+    expect((await api(`/api/share/${share.id}/part/prt_nope`)).status).toBe(404)
+    expect((await api(`/api/share/nope_nope/part/${huge.id}`)).status).toBe(404)
+    const overlong = await api(`/api/share/${share.id}/part/${"p".repeat(300)}`)
+    expect(overlong.status).toBe(400)
+    expect((await errorOf(overlong)).code).toBe("bad_request")
     // The row and its preview, nothing else.
     expect((await objectKeys(share.id)).length).toBe(2)
   })
